@@ -1,0 +1,5 @@
+import sys
+
+from mcpod.cli.main import main
+
+sys.exit(main())

@@ -1,0 +1,1 @@
+"""`mcpod ...` commands; each imports only what it uses."""

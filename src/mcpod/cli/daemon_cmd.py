@@ -1,0 +1,28 @@
+"""`mcpod daemon`: run the daemon in the foreground (logs to stderr)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--spawned", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+
+
+def run(args: argparse.Namespace) -> int:
+    # Lazy import: only this command pays for anyio, msgspec and the mcp SDK.
+    import anyio
+
+    from mcpod.daemon import run as run_daemon
+    from mcpod.protocol import resolve_paths
+
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    for noisy in ("httpx", "httpx2", "mcp", "opentelemetry"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    code: int = anyio.run(lambda: run_daemon(resolve_paths(), spawned=args.spawned))
+    return code

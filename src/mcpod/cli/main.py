@@ -1,0 +1,49 @@
+"""Entry point: parse the command line and run one command module (imported lazily)."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from mcpod import __version__
+
+COMMANDS = {
+    "daemon": ("mcpod.cli.daemon_cmd", "run the daemon in the foreground"),
+    "stop": ("mcpod.cli.stop", "ask the running daemon to stop, and wait until it has"),
+    "status": ("mcpod.cli.status", "show the daemon, its sessions and servers"),
+    "check": ("mcpod.cli.check", "open a real session through mcpod-shim and list its tools"),
+    "shim": ("mcpod.cli.shim_cmd", "the stdio shim (same as mcpod-shim)"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mcpod", description="One per-user daemon for all your MCP servers."
+    )
+    parser.add_argument("--version", action="version", version=f"mcpod {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (module, help_text) in COMMANDS.items():
+        command = sub.add_parser(name, help=help_text, description=help_text)
+        importlib.import_module(module).add_arguments(command)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "shim":  # pass everything through untouched, as mcpod-shim does
+        from mcpod.shim.__main__ import main as shim_main
+
+        return shim_main(argv[1:])
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    module = importlib.import_module(COMMANDS[args.command][0])
+    code: int = module.run(args)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

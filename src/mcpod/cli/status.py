@@ -1,0 +1,75 @@
+"""`mcpod status [--json]`: the daemon, its sessions and its servers."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from typing import Any
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+
+
+def run(args: argparse.Namespace) -> int:
+    from mcpod.client import ControlClient
+    from mcpod.protocol import McpodError, resolve_paths
+
+    paths = resolve_paths()
+    try:
+        with ControlClient.open(paths) as client:
+            status = client.call("status")
+    except (FileNotFoundError, ConnectionRefusedError):
+        if args.json:
+            print(json.dumps({"running": False, "socket": str(paths.socket)}))
+        else:
+            print(f"mcpod daemon is not running (socket {paths.socket})")
+        return 3
+    except (McpodError, OSError) as exc:
+        print(f"mcpod status: {exc}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps({"running": True, **status}, indent=2))
+    else:
+        print(render(status))
+    return 0
+
+
+def render(status: dict[str, Any]) -> str:
+    lines = [
+        f"mcpod {status['version']}  pid {status['pid']}  up {_duration(status['uptime_s'])}  "
+        f"sessions {status['sessions']}",
+        f"config  {status['config']}",
+        f"socket  {status['socket']}",
+        "",
+    ]
+    rows = [("SERVER", "STATE", "PID", "TOOLS", "CALLS", "ERRORS", "NOTE")]
+    for server in status["servers"]:
+        rows.append(
+            (
+                server["name"],
+                server["state"],
+                str(server.get("pid") or "-"),
+                str(server.get("tools", "-")),
+                str(server.get("calls", 0)),
+                str(server.get("errors", 0)),
+                server.get("last_error") or "",
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    for row in rows:
+        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
+        lines.append("  ".join([*cells, row[-1]]).rstrip())
+    if len(rows) == 1:
+        lines.append(f"(no servers configured: add some to {status['config']})")
+    return "\n".join(lines)
+
+
+def _duration(seconds: float) -> str:
+    return (
+        time.strftime("%H:%M:%S", time.gmtime(seconds))
+        if seconds < 86400
+        else f"{seconds / 86400:.1f}d"
+    )

@@ -1,0 +1,49 @@
+"""`mcpod stop`: ask the daemon to stop, then wait until its process has exited."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+STOP_WAIT_S = 30.0
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--timeout", type=float, default=STOP_WAIT_S, help="seconds to wait")
+
+
+def run(args: argparse.Namespace) -> int:
+    from mcpod.client import ControlClient
+    from mcpod.protocol import McpodError, resolve_paths
+
+    paths = resolve_paths()
+    try:
+        with ControlClient.open(paths) as client:
+            pid = client.call("shutdown")["pid"]
+    except (FileNotFoundError, ConnectionRefusedError):
+        print("mcpod daemon is not running")
+        return 0
+    except (McpodError, OSError) as exc:
+        print(f"mcpod stop: {exc}", file=sys.stderr)
+        return 1
+    if not _wait_exit(pid, args.timeout):
+        print(
+            f"mcpod stop: daemon pid {pid} still running after {args.timeout:.0f} s",
+            file=sys.stderr,
+        )
+        return 1
+    print(f"mcpod daemon (pid {pid}) stopped")
+    return 0
+
+
+def _wait_exit(pid: int, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.05)
+    return False

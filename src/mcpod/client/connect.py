@@ -1,0 +1,159 @@
+"""Connect to the daemon, say hello, and start one when none answers (stdlib only).
+
+Follows watchman: only ENOENT / ECONNREFUSED mean "no daemon"; then spawn one and retry
+with a bounded doubling backoff. Two clients racing both spawn; the daemon's flock lets
+one win and the other exit, and both clients end up connected to the winner.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from typing import Any
+
+from mcpod import __version__
+from mcpod.protocol import (
+    CAPABILITIES,
+    PROTOCOL_VERSION,
+    DaemonUnavailable,
+    ErrorCode,
+    HandshakeFailed,
+    LineSplitter,
+    Oversized,
+    Paths,
+    ensure_private_dir,
+)
+
+ABSENT_ERRNOS = (errno.ENOENT, errno.ECONNREFUSED)
+SPAWN_TIMEOUT_S = 30.0  # the daemon imports the mcp SDK (~0.7 s) and takes its lock first
+HANDSHAKE_TIMEOUT_S = 10.0
+
+
+def connect(paths: Paths) -> socket.socket:
+    """Connect to a running daemon; `FileNotFoundError`/`ConnectionRefusedError` if none."""
+    paths.check_socket_path()
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        sock.connect(os.fspath(paths.socket))
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
+def hello_message(role: str, **fields: Any) -> dict[str, Any]:
+    """The first line of every connection, in the shape of `mcpod.protocol.wire.Hello`."""
+    return {
+        "type": "hello",
+        "protocol": PROTOCOL_VERSION,
+        "version": __version__,
+        "role": role,
+        "capabilities": list(CAPABILITIES),
+        "pid": os.getpid(),
+        **fields,
+    }
+
+
+def handshake(sock: socket.socket, hello: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
+    """Send `hello`, return the daemon's welcome and any bytes that followed it.
+
+    Raises `HandshakeFailed` with the daemon's reason when it answers with an error.
+    """
+    sock.settimeout(HANDSHAKE_TIMEOUT_S)
+    sock.sendall(json.dumps(hello, separators=(",", ":")).encode() + b"\n")
+    splitter = LineSplitter()
+    received = b""
+    while True:
+        try:
+            chunk = sock.recv(65536)
+        except TimeoutError:
+            raise HandshakeFailed(
+                f"the daemon did not answer the hello within {HANDSHAKE_TIMEOUT_S:.0f} s"
+            ) from None
+        if not chunk:
+            raise HandshakeFailed("the daemon closed the connection during the handshake")
+        received += chunk
+        if b"\n" in received:
+            break
+    sock.settimeout(None)
+    first, _, rest = received.partition(b"\n")
+    lines = list(splitter.feed(first + b"\n"))
+    if not lines or isinstance(lines[0], Oversized):
+        raise HandshakeFailed("the daemon sent an unreadable handshake")
+    answer = json.loads(lines[0])
+    if answer.get("type") == "error":
+        raise HandshakeFailed(answer.get("message", "refused"), code=_code(answer))
+    if answer.get("type") != "welcome":
+        raise HandshakeFailed(f"unexpected handshake answer: {answer.get('type')!r}")
+    return answer, rest
+
+
+def _code(answer: dict[str, Any]) -> ErrorCode:
+    try:
+        return ErrorCode(int(answer.get("code") or ErrorCode.HANDSHAKE_FAILED))
+    except ValueError:
+        return ErrorCode.HANDSHAKE_FAILED
+
+
+def spawn_daemon(paths: Paths) -> subprocess.Popen[bytes]:
+    """Start `mcpod daemon` detached from this process, its output to the daemon log."""
+    ensure_private_dir(paths.log_dir)
+    log = open(paths.daemon_log, "ab")  # noqa: SIM115 - handed to the child, closed below
+    try:
+        return subprocess.Popen(
+            [sys.executable, "-m", "mcpod", "daemon", "--spawned"],
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+            start_new_session=True,  # outlive the client that started it; no terminal signals
+            close_fds=True,
+        )
+    finally:
+        log.close()
+
+
+def connect_or_spawn(paths: Paths, timeout: float = SPAWN_TIMEOUT_S) -> socket.socket:
+    """Connect, spawning the daemon if absent; `DaemonUnavailable` says why it failed."""
+    try:
+        return connect(paths)
+    except OSError as exc:
+        if exc.errno not in ABSENT_ERRNOS:
+            raise DaemonUnavailable(f"cannot connect to {paths.socket}: {exc.strerror}") from exc
+    child = spawn_daemon(paths)
+    deadline = time.monotonic() + timeout
+    delay = 0.005
+    while True:
+        try:
+            return connect(paths)
+        except OSError as exc:
+            if exc.errno not in ABSENT_ERRNOS:
+                raise DaemonUnavailable(
+                    f"cannot connect to {paths.socket}: {exc.strerror}"
+                ) from exc
+        code = child.poll()
+        # Exit 3 means another daemon holds the lock: it is starting, keep waiting for it.
+        if code is not None and code != 3:
+            raise DaemonUnavailable(
+                f"the daemon exited with status {code} while starting: "
+                f"{_log_tail(paths)} (full log: {paths.daemon_log})"
+            )
+        if time.monotonic() > deadline:
+            raise DaemonUnavailable(
+                f"no daemon answered on {paths.socket} within {timeout:.0f} s; "
+                f"see {paths.daemon_log}"
+            )
+        time.sleep(delay)
+        delay = min(delay * 2, 0.25)
+
+
+def _log_tail(paths: Paths, lines: int = 3) -> str:
+    try:
+        text = paths.daemon_log.read_text(errors="replace").strip().splitlines()
+    except OSError:
+        return "(no daemon log)"
+    return " | ".join(text[-lines:]) or "(empty daemon log)"

@@ -1,0 +1,339 @@
+"""One upstream MCP server: started on first need, initialized once, kept warm and shared.
+
+The connection uses the SDK's client transports (stdio, streamable HTTP, SSE) and its
+`JSONRPCDispatcher`, which remaps request ids and progress tokens and turns a cancelled
+caller into `notifications/cancelled` upstream. Requests are forwarded raw
+(`send_raw_request`): payloads go through as the server wrote them, without model
+validation dropping fields.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections import Counter
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
+from typing import Any, TextIO
+
+import anyio
+import anyio.abc
+import mcp.types as types
+import psutil
+from mcp import MCPError
+from mcp.client.session import ClientSession
+from mcp.shared.dispatcher import CallOptions, ProgressFnT
+from mcp.shared.jsonrpc_dispatcher import JSONRPCDispatcher
+
+from mcpod import __version__
+from mcpod.daemon.config import ServerConfig
+from mcpod.daemon.streams import WatchedReadStream
+from mcpod.protocol import Paths, RpcError, UpstreamUnavailable, ensure_private_dir
+
+log = logging.getLogger(__name__)
+
+TOKEN_ENV = "MCPOD_UPSTREAM"  # marks the child so its pid can be found (stdio_client hides it)
+LIST_PAGE_LIMIT = 200
+MAX_BACKOFF_S = 30.0
+STOP_TIMEOUT_S = 8.0  # stdio_client: close stdin, 2 s, SIGTERM the group, 2 s, SIGKILL
+
+ListKind = str  # "tools" | "prompts" | "resources" | "resourceTemplates"
+OnListsChanged = Callable[["Upstream", set[ListKind]], Coroutine[Any, Any, None]]
+OnNotification = Callable[["Upstream", str, dict[str, Any]], Coroutine[Any, Any, None]]
+
+_LISTS: dict[ListKind, tuple[str, str, str]] = {
+    # kind: (capability, method, result key)
+    "tools": ("tools", "tools/list", "tools"),
+    "prompts": ("prompts", "prompts/list", "prompts"),
+    "resources": ("resources", "resources/list", "resources"),
+    "resourceTemplates": ("resources", "resources/templates/list", "resourceTemplates"),
+}
+_CHANGED: dict[str, set[ListKind]] = {
+    "notifications/tools/list_changed": {"tools"},
+    "notifications/prompts/list_changed": {"prompts"},
+    "notifications/resources/list_changed": {"resources", "resourceTemplates"},
+}
+
+
+class Upstream:
+    def __init__(
+        self,
+        config: ServerConfig,
+        paths: Paths,
+        task_group: anyio.abc.TaskGroup,
+        on_lists_changed: OnListsChanged,
+        on_notification: OnNotification,
+    ) -> None:
+        self.config = config
+        self.name = config.name
+        self._paths = paths
+        self._tg = task_group
+        self._on_lists_changed = on_lists_changed
+        self._on_notification = on_notification
+        self.state = "stopped"  # stopped | starting | ready | failed | stopping
+        self.pid: int | None = None
+        self.calls = 0
+        self.errors = 0
+        self.starts = 0
+        self.started_at: float | None = None
+        self.last_error: str | None = None
+        self.capabilities: dict[str, Any] = {}
+        self.server_info: dict[str, Any] = {}
+        self.lists: dict[ListKind, list[dict[str, Any]]] = {kind: [] for kind in _LISTS}
+        self.active_sessions: Counter[str] = Counter()  # session id -> requests in flight
+        self._dispatcher: JSONRPCDispatcher | None = None
+        self._starting: anyio.Event | None = None
+        self._down: anyio.Event | None = None
+        self._finished = anyio.Event()
+        self._finished.set()
+        self._failures = 0
+        self._retry_at = 0.0
+
+    # -- lifecycle ---------------------------------------------------------------------
+
+    async def ensure_started(self) -> None:
+        """Return once the server is ready; `UpstreamUnavailable` says why it is not."""
+        if self.state == "ready" and self._dispatcher is not None:
+            return
+        if self._starting is None:
+            if time.monotonic() < self._retry_at:
+                raise self._unavailable(f"failed recently ({self.last_error}); retrying later")
+            self._starting = anyio.Event()
+            self._finished = anyio.Event()
+            self._tg.start_soon(self._run, self._starting)
+        starting = self._starting
+        with anyio.move_on_after(self.config.startup_timeout + 1):
+            await starting.wait()
+        if self.state != "ready":
+            raise self._unavailable(self.last_error or "still starting")
+
+    async def stop(self) -> None:
+        """Close the connection (and stop the process); bounded by `STOP_TIMEOUT_S`."""
+        if self._down is not None:
+            self.state = "stopping"
+            self._down.set()
+        with anyio.move_on_after(STOP_TIMEOUT_S):
+            await self._finished.wait()
+
+    async def _run(self, starting: anyio.Event) -> None:
+        self.state, self.last_error = "starting", None
+        self.starts += 1
+        self._down = down = anyio.Event()
+        token = f"{self.name}:{uuid.uuid4().hex}"
+        try:
+            async with AsyncExitStack() as stack:
+                errlog = stack.enter_context(self._open_log())
+                read, write = await stack.enter_async_context(self._transport(errlog, token))
+                self._dispatcher = dispatcher = JSONRPCDispatcher(
+                    WatchedReadStream(read, down), write
+                )
+                session = ClientSession(
+                    dispatcher=dispatcher,
+                    message_handler=self._on_message,
+                    client_info=types.Implementation(name="mcpod", version=__version__),
+                )
+                await stack.enter_async_context(session)
+                with anyio.fail_after(self.config.startup_timeout):
+                    init = await session.initialize()
+                    self.pid = _find_child(token) if self.config.transport == "stdio" else None
+                    self.capabilities = init.capabilities.model_dump(
+                        by_alias=True, exclude_none=True
+                    )
+                    self.server_info = init.server_info.model_dump(by_alias=True, exclude_none=True)
+                    changed = await self._refresh(set(_LISTS))
+                self.state, self.started_at, self._failures = "ready", time.time(), 0
+                starting.set()
+                log.info(
+                    "server %s ready (pid %s, %d tools)",
+                    self.name,
+                    self.pid,
+                    len(self.lists["tools"]),
+                )
+                self._tg.start_soon(self._on_lists_changed, self, changed)
+                await down.wait()
+                if self.state != "stopping":
+                    self.last_error = "the server closed its connection (exited?)"
+                    log.warning("server %s went away; it restarts on next use", self.name)
+        except Exception as exc:
+            self.last_error = describe(exc)
+            self._failures += 1
+            self._retry_at = time.monotonic() + min(2 ** (self._failures - 1), MAX_BACKOFF_S)
+            log.warning("server %s failed: %s (log: %s)", self.name, self.last_error, self.log_path)
+        finally:
+            self._dispatcher = None
+            self.pid = None
+            self.state = "stopped" if self.state in ("ready", "stopping") else "failed"
+            self._starting = None
+            starting.set()
+            self._finished.set()
+
+    @property
+    def log_path(self) -> Any:
+        return self._paths.server_log(self.name)
+
+    def _open_log(self) -> TextIO:
+        ensure_private_dir(self.log_path.parent)
+        errlog = open(self.log_path, "a", buffering=1, encoding="utf-8", errors="replace")  # noqa: SIM115
+        errlog.write(f"--- mcpod: starting {self.name} at {time.strftime('%Y-%m-%dT%H:%M:%S')}\n")
+        return errlog
+
+    def _transport(self, errlog: TextIO, token: str) -> AbstractAsyncContextManager[Any]:
+        config = self.config
+        if config.transport == "stdio":
+            from mcp.client.stdio import StdioServerParameters, stdio_client
+
+            assert config.command is not None
+            params = StdioServerParameters(
+                command=config.command,
+                args=list(config.args),
+                env={**config.env, TOKEN_ENV: token},
+                cwd=config.cwd,
+            )
+            return stdio_client(params, errlog=errlog)
+        assert config.url is not None
+        if config.transport == "sse":
+            from mcp.client.sse import sse_client
+
+            return sse_client(
+                config.url, headers=config.headers, sse_read_timeout=config.call_timeout
+            )
+        return _streamable_http(config)
+
+    # -- requests ----------------------------------------------------------------------
+
+    async def request(
+        self,
+        method: str,
+        params: dict[str, Any] | None,
+        *,
+        session_id: str,
+        on_progress: ProgressFnT | None = None,
+    ) -> dict[str, Any]:
+        """Forward one request; upstream errors come back as `RpcError` with their code."""
+        await self.ensure_started()
+        dispatcher = self._dispatcher
+        if dispatcher is None:
+            raise self._unavailable(self.last_error or "not connected")
+        opts: CallOptions = {"timeout": self.config.call_timeout}
+        if on_progress is not None:
+            opts["on_progress"] = on_progress
+        if method == "tools/call":
+            self.calls += 1
+        self.active_sessions[session_id] += 1
+        try:
+            return await dispatcher.send_raw_request(method, params, opts)
+        except MCPError as exc:
+            self.errors += 1
+            raise RpcError(exc.error.message, code=exc.error.code, data=exc.error.data) from None
+        finally:
+            self.active_sessions[session_id] -= 1
+            if self.active_sessions[session_id] <= 0:
+                del self.active_sessions[session_id]
+
+    async def notify(self, method: str, params: dict[str, Any] | None) -> None:
+        if self._dispatcher is not None:
+            await self._dispatcher.notify(method, params)
+
+    async def _refresh(self, kinds: set[ListKind]) -> set[ListKind]:
+        """Re-list `kinds` (all pages); return the kinds whose content changed."""
+        assert self._dispatcher is not None
+        changed: set[ListKind] = set()
+        for kind in kinds:
+            capability, method, key = _LISTS[kind]
+            items = await self._list_all(method, key) if capability in self.capabilities else []
+            if items != self.lists[kind]:
+                self.lists[kind] = items
+                changed.add(kind)
+        return changed
+
+    async def _list_all(self, method: str, key: str) -> list[dict[str, Any]]:
+        assert self._dispatcher is not None
+        items: list[dict[str, Any]] = []
+        cursor = None
+        for _ in range(LIST_PAGE_LIMIT):
+            params = {"cursor": cursor} if cursor else None
+            try:
+                result = await self._dispatcher.send_raw_request(method, params, {"timeout": 30})
+            except MCPError as exc:
+                log.info("server %s: %s failed: %s", self.name, method, exc.error.message)
+                break
+            items.extend(item for item in result.get(key, []) if isinstance(item, dict))
+            cursor = result.get("nextCursor")
+            if not cursor:
+                break
+        return items
+
+    async def _on_message(self, message: Any) -> None:
+        if isinstance(message, Exception):
+            log.debug("server %s transport: %s", self.name, describe(message))
+            return
+        method = getattr(message, "method", "")
+        if method in _CHANGED and self._dispatcher is not None:
+            changed = await self._refresh(_CHANGED[method])
+            if changed:
+                await self._on_lists_changed(self, changed)
+            return
+        if method == "notifications/progress":
+            return  # delivered to the request's own on_progress callback
+        params = getattr(message, "params", None)
+        raw = params.model_dump(by_alias=True, exclude_none=True, mode="json") if params else {}
+        await self._on_notification(self, method, raw)
+
+    # -- reporting ---------------------------------------------------------------------
+
+    def _unavailable(self, reason: str) -> UpstreamUnavailable:
+        return UpstreamUnavailable(
+            f"MCP server {self.name!r} is not available: {reason}. Its log: {self.log_path}"
+        )
+
+    def status(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "transport": self.config.transport,
+            "state": self.state,
+            "pid": self.pid,
+            "calls": self.calls,
+            "errors": self.errors,
+            "starts": self.starts,
+            "tools": len(self.lists["tools"]),
+            "started_at": self.started_at,
+            "last_error": self.last_error,
+            "log": str(self.log_path),
+        }
+
+
+@asynccontextmanager
+async def _streamable_http(config: ServerConfig) -> AsyncIterator[Any]:
+    import httpx2
+    from mcp.client.streamable_http import streamable_http_client
+
+    assert config.url is not None
+    timeout = httpx2.Timeout(30.0, read=config.call_timeout)
+    async with (
+        httpx2.AsyncClient(headers=config.headers, timeout=timeout) as http,
+        streamable_http_client(config.url, http_client=http) as streams,
+    ):
+        yield streams
+
+
+def _find_child(token: str) -> int | None:
+    for child in psutil.Process().children():
+        try:
+            if child.environ().get(TOKEN_ENV) == token:
+                return int(child.pid)
+        except psutil.Error:
+            continue
+    return None
+
+
+def describe(exc: BaseException) -> str:
+    """One line for an exception, unwrapping the groups that task groups raise."""
+    while isinstance(exc, BaseExceptionGroup) and len(exc.exceptions) == 1:
+        exc = exc.exceptions[0]
+    if isinstance(exc, MCPError):
+        return f"MCP error {exc.error.code}: {exc.error.message}"
+    if isinstance(exc, TimeoutError):
+        return "timed out while starting"
+    text = str(exc) or type(exc).__name__
+    return f"{type(exc).__name__}: {text}" if str(exc) else text

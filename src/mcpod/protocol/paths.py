@@ -1,0 +1,128 @@
+"""Where one daemon keeps its config, state, logs, socket and lock.
+
+`MCPOD_HOME=DIR` puts everything under DIR (isolated daemons for tests and users);
+`MCPOD_SOCKET` overrides only the socket. Otherwise the XDG locations, with the
+fallbacks of the architecture: a per-user directory under the temp dir when there is
+no `$XDG_RUNTIME_DIR`, and `~/Library/Caches` on macOS.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from mcpod.protocol.errors import PathError
+
+# sun_path is 108 bytes on Linux and 104 on macOS, including the terminating NUL.
+MAX_SOCKET_PATH_BYTES = 103 if sys.platform == "darwin" else 107
+
+SOCKET_NAME = "mcpod.sock"
+LOCK_NAME = "mcpod.lock"
+PID_NAME = "mcpod.pid"
+
+
+@dataclass(frozen=True, slots=True)
+class Paths:
+    config_file: Path
+    state_dir: Path
+    log_dir: Path
+    runtime_dir: Path
+    socket: Path
+    isolated: bool  # True under MCPOD_HOME
+
+    @property
+    def lock_file(self) -> Path:
+        return self.runtime_dir / LOCK_NAME
+
+    @property
+    def pid_file(self) -> Path:
+        return self.runtime_dir / PID_NAME
+
+    @property
+    def daemon_log(self) -> Path:
+        return self.log_dir / "daemon.log"
+
+    def server_log(self, server: str) -> Path:
+        return self.log_dir / "servers" / f"{server}.log"
+
+    def check_socket_path(self) -> None:
+        """Raise `PathError` if the socket path cannot be bound on this OS."""
+        size = len(os.fsencode(self.socket))
+        if size > MAX_SOCKET_PATH_BYTES:
+            raise PathError(
+                f"socket path is {size} bytes, over the OS limit of {MAX_SOCKET_PATH_BYTES}: "
+                f"{self.socket}. Set MCPOD_SOCKET (or MCPOD_HOME) to a shorter path, e.g. "
+                f"MCPOD_SOCKET=/tmp/mcpod-{os.getuid()}.sock"
+            )
+
+
+def resolve_paths(environ: os._Environ[str] | dict[str, str] | None = None) -> Paths:
+    env = os.environ if environ is None else environ
+    home = env.get("MCPOD_HOME")
+    if home:
+        root = Path(home).expanduser().absolute()
+        runtime = root / "run"
+        paths = Paths(
+            config_file=root / "config.json",
+            state_dir=root / "state",
+            log_dir=root / "logs",
+            runtime_dir=runtime,
+            socket=runtime / SOCKET_NAME,
+            isolated=True,
+        )
+    else:
+        state = _xdg(env, "XDG_STATE_HOME", ".local/state") / "mcpod"
+        runtime = _runtime_dir(env)
+        paths = Paths(
+            config_file=_xdg(env, "XDG_CONFIG_HOME", ".config") / "mcpod" / "config.json",
+            state_dir=state,
+            log_dir=state / "logs",
+            runtime_dir=runtime,
+            socket=runtime / SOCKET_NAME,
+            isolated=False,
+        )
+    override = env.get("MCPOD_SOCKET")
+    if override:
+        sock = Path(override).expanduser().absolute()
+        paths = Paths(
+            paths.config_file, paths.state_dir, paths.log_dir, sock.parent, sock, paths.isolated
+        )
+    return paths
+
+
+def _xdg(env: os._Environ[str] | dict[str, str], var: str, default: str) -> Path:
+    value = env.get(var)
+    if value and os.path.isabs(value):
+        return Path(value)
+    return Path.home() / default
+
+
+def _runtime_dir(env: os._Environ[str] | dict[str, str]) -> Path:
+    xdg = env.get("XDG_RUNTIME_DIR")
+    if xdg and os.path.isabs(xdg) and os.path.isdir(xdg):
+        return Path(xdg) / "mcpod"
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Caches" / "mcpod"
+    return Path(tempfile.gettempdir()) / f"mcpod-{os.getuid()}"
+
+
+def ensure_private_dir(path: Path) -> None:
+    """Create `path` as 0700 if needed; refuse one that another user owns or can write.
+
+    A shared temp dir is where another user could plant a socket or a symlink, so the
+    runtime dir must be ours before anything in it is trusted.
+    """
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    info = os.lstat(path)
+    if not stat.S_ISDIR(info.st_mode):
+        raise PathError(f"{path} exists and is not a directory; remove it and retry")
+    if info.st_uid != os.getuid():
+        raise PathError(
+            f"{path} belongs to uid {info.st_uid}, not to you; remove it or set MCPOD_HOME"
+        )
+    if info.st_mode & 0o077:
+        os.chmod(path, 0o700)
