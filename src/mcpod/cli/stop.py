@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 
@@ -39,11 +38,15 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _wait_exit(pid: int, timeout: float) -> bool:
+    import psutil
+
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
+            # A zombie has exited; only its parent (e.g. a test runner) has yet to reap it.
+            if psutil.Process(pid).status() == psutil.STATUS_ZOMBIE:
+                return True
+        except psutil.NoSuchProcess:
             return True
-        time.sleep(0.05)
+        time.sleep(0.02)
     return False

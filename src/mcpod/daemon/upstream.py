@@ -71,7 +71,7 @@ class Upstream:
         self._tg = task_group
         self._on_lists_changed = on_lists_changed
         self._on_notification = on_notification
-        self.state = "stopped"  # stopped | starting | ready | failed | stopping
+        self.state = "stopped"  # stopped | starting | ready | exited | failed | stopping
         self.pid: int | None = None
         self.calls = 0
         self.errors = 0
@@ -96,7 +96,12 @@ class Upstream:
         """Return once the server is ready; `UpstreamUnavailable` says why it is not."""
         if self.state == "ready" and self._dispatcher is not None:
             return
-        if self._starting is None:
+        if self._starting is None and not self._finished.is_set():
+            with anyio.move_on_after(STOP_TIMEOUT_S):
+                await self._finished.wait()  # the previous connection is still tearing down
+        if self.state == "ready" and self._dispatcher is not None:
+            return
+        if self._starting is None:  # checked again: another caller may have started it
             if time.monotonic() < self._retry_at:
                 raise self._unavailable(f"failed recently ({self.last_error}); retrying later")
             self._starting = anyio.Event()
@@ -143,6 +148,7 @@ class Upstream:
                     self.server_info = init.server_info.model_dump(by_alias=True, exclude_none=True)
                     changed = await self._refresh(set(_LISTS))
                 self.state, self.started_at, self._failures = "ready", time.time(), 0
+                self._starting = None
                 starting.set()
                 log.info(
                     "server %s ready (pid %s, %d tools)",
@@ -152,7 +158,9 @@ class Upstream:
                 )
                 self._tg.start_soon(self._on_lists_changed, self, changed)
                 await down.wait()
+                self._dispatcher = None  # new requests wait for a fresh connection
                 if self.state != "stopping":
+                    self.state = "exited"
                     self.last_error = "the server closed its connection (exited?)"
                     log.warning("server %s went away; it restarts on next use", self.name)
         except Exception as exc:
@@ -163,8 +171,9 @@ class Upstream:
         finally:
             self._dispatcher = None
             self.pid = None
-            self.state = "stopped" if self.state in ("ready", "stopping") else "failed"
-            self._starting = None
+            self.state = "stopped" if self.state in ("ready", "stopping", "exited") else "failed"
+            if self._starting is starting:
+                self._starting = None
             starting.set()
             self._finished.set()
 

@@ -1,0 +1,59 @@
+"""A small real MCP server (the SDK's MCPServer over stdio) for behaviours the reference
+servers cannot show on demand: it records cancellation, adds tools at run time (sending
+tools/list_changed), reports progress, returns large results and tells its pid."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import anyio
+from mcp.server.mcpserver import Context, MCPServer
+
+server = MCPServer("probe")
+MARKS = os.environ.get("PROBE_MARKS")
+
+
+@server.tool()
+async def whoami() -> str:
+    """The server's process id."""
+    return str(os.getpid())
+
+
+@server.tool()
+async def sleep(seconds: float, tag: str = "") -> str:
+    """Sleep; a cancelled sleep leaves a marker file named after the tag."""
+    try:
+        await anyio.sleep(seconds)
+    except anyio.get_cancelled_exc_class():
+        if MARKS:
+            Path(MARKS, f"cancelled-{tag}").write_text("cancelled")
+        raise
+    return "slept"
+
+
+@server.tool()
+async def count(steps: int, ctx: Context) -> str:
+    """Report progress `steps` times."""
+    for step in range(1, steps + 1):
+        await ctx.report_progress(step, steps, f"step {step}")
+        await anyio.sleep(0.01)
+    return f"counted {steps}"
+
+
+@server.tool()
+async def add_tool(name: str, ctx: Context) -> str:
+    """Register a new tool and announce it with tools/list_changed."""
+    server.add_tool(lambda: f"I am {name}", name=name, description=f"{name}, added at run time")
+    await ctx.session.send_tool_list_changed()
+    return f"added {name}"
+
+
+@server.tool()
+async def blob(size: int) -> str:
+    """A text result of `size` bytes."""
+    return "x" * size
+
+
+if __name__ == "__main__":
+    server.run()
