@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -135,15 +136,13 @@ def mcpod_home() -> Iterator[DaemonHome]:
     yield handle
     upstream_pids: list[int] = []
     if handle.socket.exists():
-        try:
+        with contextlib.suppress(Exception):
             upstream_pids = [s["pid"] for s in handle.status()["servers"] if s.get("pid")]
-        except Exception:
-            pass
     daemons = daemon_processes(home)
     handle.mcpod("stop", check=False)
     if handle.process is not None:
         handle.process.wait(timeout=30)
-    gone, alive = psutil.wait_procs(
+    _, alive = psutil.wait_procs(
         [psutil.Process(p) for p in upstream_pids if psutil.pid_exists(p)] + daemons, timeout=15
     )
     for proc in alive:

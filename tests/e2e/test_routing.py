@@ -50,9 +50,8 @@ def test_same_progress_token_in_two_sessions_stays_apart(daemon: DaemonHome) -> 
     try:
         for steps, shim in zip((2, 4), shims, strict=True):
             shim.initialize()
-            shim.request(7, "tools/call", {
-                "name": "probe__count", "arguments": {"steps": steps}, "_meta": {"progressToken": "tok"},
-            })  # fmt: skip
+            params = {"name": "probe__count", "arguments": {"steps": steps}}
+            shim.request(7, "tools/call", {**params, "_meta": {"progressToken": "tok"}})
         for steps, shim in zip((2, 4), shims, strict=True):
             progress = []
             while True:
