@@ -126,6 +126,14 @@ def daemon_processes(home: Path) -> list[psutil.Process]:
     return found
 
 
+def _processes(pids: list[int]) -> list[psutil.Process]:
+    found = []
+    for pid in pids:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            found.append(psutil.Process(pid))
+    return found
+
+
 @pytest.fixture
 def mcpod_home() -> Iterator[DaemonHome]:
     """An isolated MCPOD_HOME; on teardown the daemon is stopped and nothing may survive."""
@@ -138,13 +146,12 @@ def mcpod_home() -> Iterator[DaemonHome]:
     if handle.socket.exists():
         with contextlib.suppress(Exception):
             upstream_pids = [s["pid"] for s in handle.status()["servers"] if s.get("pid")]
+    upstreams = _processes(upstream_pids)  # taken before stop: pids can be reused after
     daemons = daemon_processes(home)
     handle.mcpod("stop", check=False)
     if handle.process is not None:
         handle.process.wait(timeout=30)
-    _, alive = psutil.wait_procs(
-        [psutil.Process(p) for p in upstream_pids if psutil.pid_exists(p)] + daemons, timeout=15
-    )
+    _, alive = psutil.wait_procs(upstreams + daemons, timeout=15)
     for proc in alive:
         proc.kill()
     shutil.rmtree(home, ignore_errors=True)
