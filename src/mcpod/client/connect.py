@@ -11,10 +11,8 @@ import errno
 import json
 import os
 import socket
-import subprocess
 import sys
 import time
-from typing import Any
 
 from mcpod import __version__
 from mcpod.protocol import (
@@ -28,6 +26,11 @@ from mcpod.protocol import (
     Paths,
     ensure_private_dir,
 )
+
+TYPE_CHECKING = False  # not `from typing`: the shim's start-up cannot afford it
+if TYPE_CHECKING:
+    import subprocess
+    from typing import Any
 
 ABSENT_ERRNOS = (errno.ENOENT, errno.ECONNREFUSED)
 SPAWN_TIMEOUT_S = 30.0  # the daemon imports the mcp SDK (~0.7 s) and takes its lock first
@@ -102,6 +105,8 @@ def _code(answer: dict[str, Any]) -> ErrorCode:
 
 def spawn_daemon(paths: Paths) -> subprocess.Popen[bytes]:
     """Start `mcpod daemon` detached from this process, its output to the daemon log."""
+    import subprocess  # lazily: only a shim that finds no daemon pays for it
+
     ensure_private_dir(paths.log_dir)
     log = open(paths.daemon_log, "ab")  # noqa: SIM115 - handed to the child, closed below
     try:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import socket
-from typing import Any
 
 from mcpod.client.connect import connect, connect_or_spawn, handshake, hello_message
 from mcpod.protocol import (
@@ -16,6 +15,10 @@ from mcpod.protocol import (
     Paths,
     RpcError,
 )
+
+TYPE_CHECKING = False  # not `from typing`: the shim's start-up cannot afford it
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class ControlClient:

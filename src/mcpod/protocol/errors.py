@@ -8,7 +8,10 @@ the 2026-07-28 codes), so mcpod's own codes live at -32099..-32090, clear of bot
 from __future__ import annotations
 
 from enum import IntEnum
-from typing import Any
+
+TYPE_CHECKING = False  # not `from typing`: the shim's start-up cannot afford it
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class ErrorCode(IntEnum):

@@ -11,8 +11,6 @@ from __future__ import annotations
 import os
 import stat
 import sys
-import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 
 from mcpod.protocol.errors import PathError
@@ -25,14 +23,29 @@ LOCK_NAME = "mcpod.lock"
 PID_NAME = "mcpod.pid"
 
 
-@dataclass(frozen=True, slots=True)
 class Paths:
-    config_file: Path
-    state_dir: Path
-    log_dir: Path
-    runtime_dir: Path
-    socket: Path
-    isolated: bool  # True under MCPOD_HOME
+    """The locations of one daemon (a plain class: the shim cannot afford `dataclasses`)."""
+
+    __slots__ = ("config_file", "isolated", "log_dir", "runtime_dir", "socket", "state_dir")
+
+    def __init__(
+        self,
+        config_file: Path,
+        state_dir: Path,
+        log_dir: Path,
+        runtime_dir: Path,
+        socket: Path,
+        isolated: bool,  # True under MCPOD_HOME
+    ) -> None:
+        self.config_file = config_file
+        self.state_dir = state_dir
+        self.log_dir = log_dir
+        self.runtime_dir = runtime_dir
+        self.socket = socket
+        self.isolated = isolated
+
+    def __repr__(self) -> str:
+        return f"Paths(socket={self.socket!s}, config_file={self.config_file!s})"
 
     @property
     def lock_file(self) -> Path:
@@ -107,6 +120,8 @@ def _runtime_dir(env: os._Environ[str] | dict[str, str]) -> Path:
         return Path(xdg) / "mcpod"
     if sys.platform == "darwin":
         return Path.home() / "Library" / "Caches" / "mcpod"
+    import tempfile  # lazily: only this fallback needs it
+
     return Path(tempfile.gettempdir()) / f"mcpod-{os.getuid()}"
 
 
