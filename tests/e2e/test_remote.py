@@ -38,7 +38,7 @@ def remote_everything() -> Iterator[dict[str, int]]:
             env={**os.environ, "PORT": str(port)},
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
-        )  # fmt: skip
+        )
         for mode, port in ports.items()
     ]
     try:
