@@ -88,8 +88,10 @@ class DaemonHome:
         wait_for(self.socket.exists, 30, "the daemon's socket")
 
     def shim_params(self, *args: str) -> Any:
+        """The SDK's parameters to spawn `mcpod-shim` (in `all` mode unless told otherwise)."""
         from mcp import StdioServerParameters
 
+        args = args or ("--mode", "all")
         return StdioServerParameters(
             command=sys.executable, args=["-m", "mcpod.shim", *args], env=self.shim_env()
         )

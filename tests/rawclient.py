@@ -13,6 +13,7 @@ from typing import Any
 
 class ShimProcess:
     def __init__(self, env: dict[str, str], *args: str) -> None:
+        args = args or ("--mode", "all")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "mcpod.shim", *args],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,

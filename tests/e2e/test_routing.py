@@ -125,6 +125,7 @@ def test_inspector_cli_lists_and_calls_through_the_shim(daemon: DaemonHome) -> N
         sys.executable,
         "-m",
         "mcpod.shim",
+        "--mode=all",
     ]
     listed = subprocess.run(
         [*base, "--method", "tools/list", "--format", "json"],

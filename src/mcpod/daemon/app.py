@@ -10,6 +10,7 @@ import contextlib
 import logging
 import os
 import signal
+import sqlite3
 import time
 from typing import Any
 
@@ -17,12 +18,14 @@ import anyio
 import anyio.abc
 
 from mcpod import __version__
+from mcpod.daemon.catalog import KINDS, Catalog
 from mcpod.daemon.config import Config, load_config
 from mcpod.daemon.handlers import McpHandlers
 from mcpod.daemon.listener import handle_connection
 from mcpod.daemon.lock import DaemonLock, LockHeld
 from mcpod.daemon.pool import Pool
 from mcpod.daemon.session import Session
+from mcpod.daemon.store import Store, StoreError
 from mcpod.daemon.upstream import ListKind, Upstream
 from mcpod.protocol import McpodError, Paths, ensure_private_dir
 
@@ -30,18 +33,29 @@ log = logging.getLogger(__name__)
 
 EXIT_OK, EXIT_ERROR, EXIT_CONFIG, EXIT_LOCKED = 0, 1, 2, 3
 SESSION_DRAIN_S = 3.0
-LOCK_WAIT_S = 10.0  # a spawned daemon waits this long for a stopping one to let go
+LOCK_WAIT_S = 10.0
+INDEX_CONCURRENCY = 3  # servers started at once to learn their tools
+STATS_FLUSH_S = 2.0  # a spawned daemon waits this long for a stopping one to let go
 
 
 class Daemon:
-    def __init__(self, paths: Paths, config: Config, task_group: anyio.abc.TaskGroup) -> None:
+    def __init__(
+        self, paths: Paths, config: Config, store: Store, task_group: anyio.abc.TaskGroup
+    ) -> None:
         self.paths = paths
         self.config = config
+        self.store = store
         self.started_at = time.time()
         self.started_monotonic = time.monotonic()
         self.sessions: dict[str, Session] = {}
-        self.pool = Pool(config, paths, task_group, self._broadcast, self._upstream_notification)
-        self.handlers = McpHandlers(self.pool)
+        self._tg = task_group
+        self.catalog = Catalog()
+        self.catalog.configure(config.enabled, store.load_catalog())
+        store.forget_servers({s.name for s in config.enabled})
+        self.pool = Pool(
+            config, paths, task_group, self._lists_changed, self._upstream_notification
+        )
+        self.handlers = McpHandlers(config, self.catalog, self.pool, store)
         self.stopping = False
         self.socket_retired = False
         self._stop = anyio.Event()
@@ -61,8 +75,39 @@ class Daemon:
     async def wait_for_shutdown(self) -> None:
         await self._stop.wait()
 
-    async def _broadcast(self, upstream: Upstream, kinds: set[ListKind]) -> None:
+    async def index_in_background(self) -> None:
+        """Learn the tools of servers the store knows nothing (current) about."""
+        missing = [name for name, entry in self.catalog.entries.items() if not entry.indexed]
+        if missing:
+            log.info(
+                "indexing %d server(s) in the background: %s", len(missing), ", ".join(missing)
+            )
+            limiter = anyio.CapacityLimiter(INDEX_CONCURRENCY)
+            async with anyio.create_task_group() as tg:
+                for name in missing:
+                    tg.start_soon(self._index_one, name, limiter)
+
+    async def _index_one(self, name: str, limiter: anyio.CapacityLimiter) -> None:
+        async with limiter:
+            await self.pool.ensure([name])
+
+    async def flush_statistics(self) -> None:
+        while True:
+            await anyio.sleep(STATS_FLUSH_S)
+            self.store.flush()
+
+    async def _lists_changed(self, upstream: Upstream, kinds: set[ListKind]) -> None:
+        lists = {kind: upstream.lists[kind] for kind in KINDS}
+        changed = self.catalog.update(upstream.name, lists, upstream.server_info, time.time())
+        entry = self.catalog.entries[upstream.name]
+        self.store.save_catalog(upstream.name, entry.config_hash, upstream.server_info, lists)
+        if changed and kinds:
+            self._tg.start_soon(self._broadcast, upstream.name, kinds)
+
+    async def _broadcast(self, server: str, kinds: set[ListKind]) -> None:
         for session in list(self.sessions.values()):
+            if server not in session.surface.visible():
+                continue
             for kind in {"resources" if k == "resourceTemplates" else k for k in kinds}:
                 await session.notify_list_changed(kind)
 
@@ -108,7 +153,15 @@ async def run(paths: Paths, *, spawned: bool = False) -> int:
             return EXIT_CONFIG
         if config.created:
             log.info("created a default config at %s", config.path)
-        return await _serve(paths, config)
+        try:
+            store = Store(paths.state_dir / "state.db")
+        except (StoreError, sqlite3.Error) as exc:
+            log.error("state store %s: %s", paths.state_dir / "state.db", exc)
+            return EXIT_ERROR
+        try:
+            return await _serve(paths, config, store)
+        finally:
+            store.close()
     finally:
         lock.release()
 
@@ -126,7 +179,7 @@ async def _acquire(lock: DaemonLock, paths: Paths, spawned: bool) -> bool:
         await anyio.sleep(0.05)
 
 
-async def _serve(paths: Paths, config: Config) -> int:
+async def _serve(paths: Paths, config: Config, store: Store) -> int:
     _unlink(paths.socket)  # stale from a crash: we hold the lock, so nobody else is using it
     listener = await anyio.create_unix_listener(paths.socket, mode=0o600)
     log.info(
@@ -134,8 +187,10 @@ async def _serve(paths: Paths, config: Config) -> int:
         __version__, os.getpid(), paths.socket, config.path, len(config.enabled),
     )  # fmt: skip
     async with anyio.create_task_group() as root:
-        daemon = Daemon(paths, config, root)
+        daemon = Daemon(paths, config, store, root)
         root.start_soon(_watch_signals, daemon)
+        root.start_soon(daemon.index_in_background)
+        root.start_soon(daemon.flush_statistics)
         async with anyio.create_task_group() as sessions_tg:
             accept_scope = anyio.CancelScope()
             sessions_tg.start_soon(_accept, daemon, listener, sessions_tg, accept_scope)

@@ -43,6 +43,23 @@ class ServerConfig:
     disabled: bool = False
     startup_timeout: float = DEFAULT_STARTUP_TIMEOUT_S
     call_timeout: float = DEFAULT_CALL_TIMEOUT_S
+    title: str = ""
+    description: str = ""
+    category: str = ""
+
+
+Mode = Literal["lazy", "all"]
+MODES: tuple[Mode, ...] = ("lazy", "all")
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """A named selection of servers and an exposure mode (`mcpod-shim --profile NAME`)."""
+
+    name: str
+    servers: tuple[str, ...] | None = None  # None: every configured server
+    mode: Mode | None = None
+    always_on: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +67,9 @@ class Config:
     path: Path
     servers: dict[str, ServerConfig]
     created: bool = False  # True when this load wrote the default file
+    mode: Mode = "lazy"
+    profiles: dict[str, Profile] = field(default_factory=dict)
+    clients: dict[str, Profile] = field(default_factory=dict)  # keyed by clientInfo.name
 
     @property
     def enabled(self) -> list[ServerConfig]:
@@ -81,7 +101,49 @@ def load_config(path: Path) -> Config:
         ) from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
-    return Config(path=path, servers=parse_servers(raw, str(path)), created=created)
+    servers = parse_servers(raw, str(path))
+    where = str(path)
+    return Config(
+        path=path,
+        servers=servers,
+        created=created,
+        mode=_mode(raw.get("mode", "lazy"), f"{where}: mode"),
+        profiles=_profiles(raw.get("profiles", {}), servers, f"{where}: profiles"),
+        clients=_profiles(raw.get("clients", {}), servers, f"{where}: clients"),
+    )
+
+
+def _mode(value: Any, at: str) -> Mode:
+    if value not in MODES:
+        raise ConfigError(f"{at}: {value!r} is not one of lazy, all")
+    mode: Mode = value
+    return mode
+
+
+def _profiles(raw: Any, servers: dict[str, ServerConfig], at: str) -> dict[str, Profile]:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{at}: must be an object of name -> {{servers, mode, alwaysOn}}")
+    profiles = {}
+    for name, spec in raw.items():
+        where = f"{at}.{name}"
+        if not isinstance(spec, dict):
+            raise ConfigError(f"{where}: must be an object")
+        selected = _names(spec.get("servers"), servers, f"{where}.servers")
+        always_on = _names(spec.get("alwaysOn", []), servers, f"{where}.alwaysOn") or ()
+        mode = _mode(spec["mode"], f"{where}.mode") if "mode" in spec else None
+        profiles[name] = Profile(name, selected, mode, always_on)
+    return profiles
+
+
+def _names(value: Any, servers: dict[str, ServerConfig], at: str) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{at}: must be a list of server names")
+    unknown = [v for v in value if v not in servers]
+    if unknown:
+        raise ConfigError(f"{at}: no server named {', '.join(map(repr, unknown))} in mcpServers")
+    return tuple(value)
 
 
 def parse_servers(raw: Any, where: str) -> dict[str, ServerConfig]:
@@ -101,6 +163,9 @@ def parse_server(name: str, spec: Any, where: str) -> ServerConfig:
         )
     if not isinstance(spec, dict):
         raise ConfigError(f"{at}: must be an object with 'command' or 'url'")
+    title = _opt_str(spec, "title", at)
+    description = _opt_str(spec, "description", at)
+    category = _opt_str(spec, "category", at)
     disabled = _bool(spec, "disabled", at)
     startup_timeout = _seconds(spec, "startupTimeout", DEFAULT_STARTUP_TIMEOUT_S, at)
     call_timeout = _seconds(spec, "timeout", DEFAULT_CALL_TIMEOUT_S, at)
@@ -116,6 +181,9 @@ def parse_server(name: str, spec: Any, where: str) -> ServerConfig:
             disabled=disabled,
             startup_timeout=startup_timeout,
             call_timeout=call_timeout,
+            title=title,
+            description=description,
+            category=category,
         )
     if "command" not in spec:
         raise ConfigError(f"{at}: needs 'command' (a local server) or 'url' (a remote one)")
@@ -135,6 +203,9 @@ def parse_server(name: str, spec: Any, where: str) -> ServerConfig:
         disabled=disabled,
         startup_timeout=startup_timeout,
         call_timeout=call_timeout,
+        title=title,
+        description=description,
+        category=category,
     )
 
 
@@ -142,6 +213,13 @@ def _str(spec: dict[str, Any], key: str, at: str) -> str:
     value = spec.get(key)
     if not isinstance(value, str) or not value:
         raise ConfigError(f"{at}.{key}: must be a non-empty string")
+    return value
+
+
+def _opt_str(spec: dict[str, Any], key: str, at: str) -> str:
+    value = spec.get(key, "")
+    if not isinstance(value, str):
+        raise ConfigError(f"{at}.{key}: must be a string")
     return value
 
 

@@ -17,6 +17,8 @@ import anyio.abc
 import orjson
 
 from mcpod import __version__
+from mcpod.daemon.catalog import estimate_tokens, one_line
+from mcpod.daemon.naming import namespaced
 from mcpod.protocol import PROTOCOL_VERSION, ErrorCode, LineSplitter, McpodError, Oversized
 
 if TYPE_CHECKING:
@@ -54,8 +56,52 @@ async def ping(daemon: Daemon, params: dict[str, Any]) -> dict[str, Any]:
 
 async def start_servers(daemon: Daemon, params: dict[str, Any]) -> dict[str, Any]:
     """Warm every configured server now (used by `mcpod check` and benchmarks)."""
-    await daemon.pool.ensure_all()
+    await daemon.pool.ensure()
     return {"servers": daemon.pool.status()}
+
+
+async def tools(daemon: Daemon, params: dict[str, Any]) -> dict[str, Any]:
+    """Every server's tools from the catalog (no server is started for this)."""
+    wanted = params.get("server")
+    if wanted is not None and wanted not in daemon.catalog.entries:
+        known = ", ".join(sorted(daemon.catalog.entries)) or "none"
+        raise McpodError(
+            f"no server named {wanted!r}; configured: {known}", code=ErrorCode.INVALID_PARAMS
+        )
+    servers = []
+    for name, entry in sorted(daemon.catalog.entries.items()):
+        if wanted is not None and name != wanted:
+            continue
+        servers.append({
+            "server": name, "title": entry.title, "category": entry.category,
+            "description": entry.description, "indexed": entry.indexed, "tokens": entry.tokens,
+            "state": daemon.pool.upstreams[name].state,
+            "tools": [_tool_row(name, t) for t in entry.lists["tools"]],
+        })  # fmt: skip
+    return {"servers": servers}
+
+
+def _tool_row(server: str, tool: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "name": tool.get("name"),
+        "exposed": namespaced(server, str(tool.get("name"))),
+        "description": one_line(tool.get("description"), 200),
+        "tokens": estimate_tokens(tool),
+    }
+
+
+async def search(daemon: Daemon, params: dict[str, Any]) -> dict[str, Any]:
+    query = params.get("query")
+    if not isinstance(query, str) or not query.strip():
+        raise McpodError("search needs a non-empty 'query'", code=ErrorCode.INVALID_PARAMS)
+    limit = max(1, min(int(params.get("limit") or 10), 200))
+    results = []
+    for hit in daemon.catalog.search(query, limit):
+        row = _tool_row(hit.server, daemon.catalog.tool(hit.server, hit.tool) or {"name": hit.tool})
+        results.append(
+            {"server": hit.server, "tool": hit.tool, "score": round(hit.score, 4), **row}
+        )
+    return {"results": results}
 
 
 METHODS: dict[str, ControlMethod] = {
@@ -63,6 +109,8 @@ METHODS: dict[str, ControlMethod] = {
     "shutdown": shutdown,
     "ping": ping,
     "start": start_servers,
+    "tools": tools,
+    "search": search,
 }
 
 

@@ -1,18 +1,24 @@
-"""MCP methods as a session sees them: the daemon answers the handshake and the lists
-itself, and routes calls to the upstream that owns the name or URI."""
+"""MCP methods as a session sees them. The daemon answers the handshake and the lists
+itself, from the catalog, and routes calls to the upstream that owns the name or URI."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+import time
+from collections import Counter
 from typing import Any
 
 import anyio
 
+from mcpod.daemon.catalog import Catalog
+from mcpod.daemon.config import Config
+from mcpod.daemon.exposure import choose_surface
+from mcpod.daemon.metatools import META_NAMES, META_TOOLS, MetaTools
 from mcpod.daemon.pool import Pool
 from mcpod.daemon.session import META_SUBSCRIPTION, MODERN_VERSION, SERVER_INFO, Session
+from mcpod.daemon.store import Store
 from mcpod.daemon.upstream import Upstream
-from mcpod.protocol import ErrorCode, RpcError
+from mcpod.protocol import ErrorCode, McpodError, RpcError
 
 log = logging.getLogger(__name__)
 
@@ -20,7 +26,10 @@ HANDSHAKE_VERSIONS = ("2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25")
 LATEST_HANDSHAKE = HANDSHAKE_VERSIONS[-1]
 META_PREFIX = "io.modelcontextprotocol/"
 LOG_LEVELS = ("debug", "info", "notice", "warning", "error", "critical", "alert", "emergency")
-INSTRUCTIONS = "mcpod serves the tools of several MCP servers; each tool is named <server>__<tool>."
+INSTRUCTIONS = (
+    "mcpod gives access to many MCP servers. Tools are named <server>__<tool>. In lazy mode "
+    "use mcpod_search or mcpod_catalog to find tools, then mcpod_activate or mcpod_call."
+)
 CAPABILITIES: dict[str, Any] = {
     "tools": {"listChanged": True},
     "prompts": {"listChanged": True},
@@ -28,14 +37,25 @@ CAPABILITIES: dict[str, Any] = {
     "logging": {},
     "completions": {},
 }
-
-Method = Callable[[Session, dict[str, Any], Any], Awaitable[dict[str, Any]]]
+CAPABILITIES_MODERN = {k: v for k, v in CAPABILITIES.items() if k != "logging"}
+LISTEN_KEYS = (
+    "toolsListChanged",
+    "promptsListChanged",
+    "resourcesListChanged",
+    "resourceSubscriptions",
+)
+INDEX_WAIT_S = 60.0
 
 
 class McpHandlers:
-    def __init__(self, pool: Pool) -> None:
+    def __init__(self, config: Config, catalog: Catalog, pool: Pool, store: Store) -> None:
+        self.config = config
+        self.catalog = catalog
         self.pool = pool
-        self._methods: dict[str, Method] = {
+        self.store = store
+        self.meta = MetaTools(self)
+        self._co_activations: Counter[tuple[str, str]] | None = None
+        self._methods = {
             "initialize": self.initialize,
             "ping": self.ping,
             "server/discover": self.discover,
@@ -60,20 +80,31 @@ class McpHandlers:
         if handler is None:
             raise RpcError(f"Method not found: {method}", code=ErrorCode.METHOD_NOT_FOUND)
         if session.era is None:
-            _set_era(session, method, params)
+            self._open(session, method, params)
         elif session.era == "modern":
             _check_modern(params)
         return await handler(session, params, request_id)
+
+    def _open(self, session: Session, method: str, params: dict[str, Any]) -> None:
+        """The session's first request fixes its era and, from its client name, its surface."""
+        meta = _dict(params.get("_meta"))
+        if method != "initialize" and "io.modelcontextprotocol/protocolVersion" in meta:
+            session.era, session.protocol_version = "modern", MODERN_VERSION
+            session.client_info = _dict(meta.get("io.modelcontextprotocol/clientInfo"))
+            _check_modern(params)
+        else:
+            session.era = "legacy"
+            session.client_info = _dict(params.get("clientInfo"))
+        client_args = getattr(session.hello, "client_args", None) or {}
+        session.surface = choose_surface(self.config, client_args, session.client_info.get("name"))
 
     # -- handshake and discovery ---------------------------------------------------------
 
     async def initialize(self, session: Session, params: dict[str, Any], _: Any) -> dict[str, Any]:
         asked = params.get("protocolVersion")
-        version = asked if asked in HANDSHAKE_VERSIONS else LATEST_HANDSHAKE
-        session.protocol_version = version
-        session.client_info = _dict(params.get("clientInfo"))
+        session.protocol_version = asked if asked in HANDSHAKE_VERSIONS else LATEST_HANDSHAKE
         return {
-            "protocolVersion": version,
+            "protocolVersion": session.protocol_version,
             "capabilities": CAPABILITIES,
             "serverInfo": {**SERVER_INFO, "title": "mcpod"},
             "instructions": INSTRUCTIONS,
@@ -109,59 +140,103 @@ class McpHandlers:
     # -- lists ---------------------------------------------------------------------------
 
     async def list_tools(self, session: Session, params: dict[str, Any], _: Any) -> dict[str, Any]:
-        await self.pool.ensure_all()
+        visible = await self._visible(session)
         session.listed.add("tools")
-        return {"tools": self.pool.catalog.tools}
+        tools = self.catalog.view(visible).tools
+        return {"tools": META_TOOLS + tools if session.surface.mode == "lazy" else tools}
 
     async def list_prompts(
         self, session: Session, params: dict[str, Any], _: Any
     ) -> dict[str, Any]:
-        await self.pool.ensure_all()
         session.listed.add("prompts")
-        return {"prompts": self.pool.catalog.prompts}
+        return {"prompts": self.catalog.view(await self._visible(session)).prompts}
 
     async def list_resources(
         self, session: Session, params: dict[str, Any], _: Any
     ) -> dict[str, Any]:
-        await self.pool.ensure_all()
         session.listed.add("resources")
-        return {"resources": self.pool.catalog.resources}
+        return {"resources": self.catalog.view(await self._visible(session)).resources}
 
     async def list_templates(
         self, session: Session, params: dict[str, Any], _: Any
     ) -> dict[str, Any]:
-        await self.pool.ensure_all()
         session.listed.add("resources")
-        return {"resourceTemplates": self.pool.catalog.templates}
+        return {"resourceTemplates": self.catalog.view(await self._visible(session)).templates}
+
+    async def _visible(self, session: Session) -> frozenset[str]:
+        visible = session.surface.visible()
+        await self.ensure_indexed(visible, wait=True)
+        return visible
+
+    async def ensure_indexed(self, names: Any, *, wait: bool) -> None:
+        """Start the servers among `names` whose tools are not known yet (to learn them)."""
+        missing = [
+            n for n in names if not self.catalog.entries[n].indexed and n in self.pool.upstreams
+        ]
+        if not missing or not wait:
+            return
+        with anyio.move_on_after(INDEX_WAIT_S):
+            await self.pool.ensure(missing)
 
     # -- routed calls --------------------------------------------------------------------
 
     async def call_tool(self, session: Session, params: dict[str, Any], _: Any) -> dict[str, Any]:
         name = str(params.get("name", ""))
-        route = await self._route(name, "tools")
-        if route is None:
+        if name in META_NAMES and session.surface.mode == "lazy":
+            arguments = params.get("arguments") or {}
+            return await self.meta.dispatch(
+                session, name, arguments if isinstance(arguments, dict) else {}
+            )
+        route = self.catalog.tool_routes.get(name)
+        if route is None or route[0] not in session.surface.allowed:
+            await self.ensure_indexed(
+                session.surface.allowed, wait=True
+            )  # it may be a server not yet indexed
+            route = self.catalog.tool_routes.get(name)
+        if route is None or route[0] not in session.surface.allowed:
             raise RpcError(f"Unknown tool: {name}", code=ErrorCode.INVALID_PARAMS)
-        upstream, original = route
-        forwarded = {"name": original, "arguments": params.get("arguments") or {}}
-        return await _forward(session, upstream, "tools/call", forwarded, params)
+        return await self.call_routed(
+            session, route[0], route[1], params.get("arguments") or {}, params
+        )
+
+    async def call_routed(
+        self,
+        session: Session,
+        server: str,
+        tool: str,
+        arguments: dict[str, Any],
+        original: dict[str, Any],
+    ) -> dict[str, Any]:
+        started, ok = time.perf_counter(), False
+        try:
+            result = await _forward(
+                session,
+                self.pool.get(server),
+                "tools/call",
+                {"name": tool, "arguments": arguments},
+                original,
+            )
+            ok = not result.get("isError")
+            return result
+        finally:
+            self.store.count_call(server, tool, (time.perf_counter() - started) * 1000, ok)
 
     async def get_prompt(self, session: Session, params: dict[str, Any], _: Any) -> dict[str, Any]:
         name = str(params.get("name", ""))
-        route = await self._route(name, "prompts")
-        if route is None:
+        route = self.catalog.prompt_routes.get(name)
+        if route is None or route[0] not in session.surface.allowed:
             raise RpcError(f"Unknown prompt: {name}", code=ErrorCode.INVALID_PARAMS)
-        upstream, original = route
-        forwarded = {"name": original, "arguments": params.get("arguments") or {}}
-        return await _forward(session, upstream, "prompts/get", forwarded, params)
+        forwarded = {"name": route[1], "arguments": params.get("arguments") or {}}
+        return await _forward(session, self.pool.get(route[0]), "prompts/get", forwarded, params)
 
     async def read_resource(
         self, session: Session, params: dict[str, Any], _: Any
     ) -> dict[str, Any]:
-        upstream = await self._owner_of(params)
+        upstream = self._owner_of(session, params)
         return await _forward(session, upstream, "resources/read", {"uri": params["uri"]}, params)
 
     async def subscribe(self, session: Session, params: dict[str, Any], _: Any) -> dict[str, Any]:
-        upstream = await self._owner_of(params)
+        upstream = self._owner_of(session, params)
         await _forward(session, upstream, "resources/subscribe", {"uri": params["uri"]}, params)
         session.resource_subscriptions.add(params["uri"])
         return {}
@@ -172,16 +247,15 @@ class McpHandlers:
 
     async def complete(self, session: Session, params: dict[str, Any], _: Any) -> dict[str, Any]:
         ref = _dict(params.get("ref"))
-        forwarded = dict(params)
-        forwarded.pop("_meta", None)
+        forwarded = {k: v for k, v in params.items() if k != "_meta"}
         if ref.get("type") == "ref/prompt":
-            route = await self._route(str(ref.get("name", "")), "prompts")
-            if route is None:
+            route = self.catalog.prompt_routes.get(str(ref.get("name", "")))
+            if route is None or route[0] not in session.surface.allowed:
                 raise RpcError(f"Unknown prompt: {ref.get('name')}", code=ErrorCode.INVALID_PARAMS)
-            upstream, original = route
-            forwarded["ref"] = {**ref, "name": original}
+            upstream = self.pool.get(route[0])
+            forwarded["ref"] = {**ref, "name": route[1]}
         else:
-            upstream = await self._owner_of(ref)
+            upstream = self._owner_of(session, ref)
         return await _forward(session, upstream, "completion/complete", forwarded, params)
 
     async def set_level(self, session: Session, params: dict[str, Any], _: Any) -> dict[str, Any]:
@@ -197,44 +271,33 @@ class McpHandlers:
                     await upstream.request(
                         "logging/setLevel", {"level": level}, session_id=session.id
                     )
-                except RpcError as exc:
+                except McpodError as exc:
                     log.info("server %s refused logging/setLevel: %s", upstream.name, exc.message)
         return {}
 
-    async def _route(self, name: str, kind: str) -> tuple[Upstream, str] | None:
-        routes = (
-            self.pool.catalog.tool_routes if kind == "tools" else self.pool.catalog.prompt_routes
-        )
-        if name not in routes:
-            await self.pool.ensure_all()  # a server that was not started yet may own it
-            catalog = self.pool.catalog
-            routes = catalog.tool_routes if kind == "tools" else catalog.prompt_routes
-        return routes.get(name)
-
-    async def _owner_of(self, params: dict[str, Any]) -> Upstream:
+    def _owner_of(self, session: Session, params: dict[str, Any]) -> Upstream:
         uri = params.get("uri")
         if not isinstance(uri, str):
             raise RpcError("params.uri must be a string", code=ErrorCode.INVALID_PARAMS)
-        upstream = self.pool.catalog.upstream_for_uri(uri)
-        if upstream is None:
-            await self.pool.ensure_all()
-            upstream = self.pool.catalog.upstream_for_uri(uri)
-        if upstream is None:
+        owner = self.catalog.owner_of_uri(
+            uri, session.surface.visible()
+        ) or self.catalog.owner_of_uri(uri, session.surface.allowed)
+        if owner is None:
             raise RpcError(
                 f"Resource not found: {uri}", code=ErrorCode.INVALID_PARAMS, data={"uri": uri}
             )
-        return upstream
+        return self.pool.get(owner)
 
+    # -- history -------------------------------------------------------------------------
 
-LISTEN_KEYS = (
-    "toolsListChanged",
-    "promptsListChanged",
-    "resourcesListChanged",
-    "resourceSubscriptions",
-)
-CAPABILITIES_MODERN: dict[str, Any] = {
-    key: value for key, value in CAPABILITIES.items() if key != "logging"
-}
+    def record_activation(self, session: Session, servers: list[str], task: str | None) -> None:
+        self.store.record_activation(session.id, session.client_info.get("name"), servers, task)
+        self._co_activations = None
+
+    def co_activations(self) -> Counter[tuple[str, str]]:
+        if self._co_activations is None:
+            self._co_activations = self.store.co_activations()
+        return self._co_activations
 
 
 async def _forward(
@@ -264,17 +327,6 @@ async def _forward(
     return await upstream.request(method, forwarded, session_id=session.id, on_progress=on_progress)
 
 
-def _set_era(session: Session, method: str, params: dict[str, Any]) -> None:
-    meta = _dict(params.get("_meta"))
-    if method != "initialize" and "io.modelcontextprotocol/protocolVersion" in meta:
-        session.era = "modern"
-        session.protocol_version = MODERN_VERSION
-        session.client_info = _dict(meta.get("io.modelcontextprotocol/clientInfo"))
-        _check_modern(params)
-    else:
-        session.era = "legacy"
-
-
 def _check_modern(params: dict[str, Any]) -> None:
     version = _dict(params.get("_meta")).get("io.modelcontextprotocol/protocolVersion")
     if version is not None and version != MODERN_VERSION:
@@ -287,6 +339,3 @@ def _check_modern(params: dict[str, Any]) -> None:
 
 def _dict(value: Any) -> dict[str, Any]:
     return dict(value) if isinstance(value, dict) else {}
-
-
-__all__ = ["McpHandlers"]

@@ -20,6 +20,7 @@ import msgspec
 import orjson
 
 from mcpod import __version__
+from mcpod.daemon.exposure import Surface
 from mcpod.protocol import MAX_LINE_BYTES, ErrorCode, LineSplitter, McpodError, Oversized
 from mcpod.protocol.wire import Envelope, envelope_decoder
 
@@ -58,9 +59,9 @@ class Session:
         self.protocol_version: str | None = None
         self.client_info: dict[str, Any] = {}
         self.started_at = time.time()
-        self.listed: set[str] = (
-            set()
-        )  # list kinds served, so list_changed goes only where it means something
+        # List kinds served, so list_changed goes only where it means something.
+        self.listed: set[str] = set()
+        self.surface = Surface(mode="all", allowed=frozenset())  # set at the first request
         self.listens: dict[Any, dict[str, Any]] = {}  # modern subscriptions/listen id -> filter
         self.resource_subscriptions: set[str] = set()
         self.log_level: str | None = None
@@ -201,9 +202,12 @@ class Session:
 
     # -- fan-out from upstreams ----------------------------------------------------------
 
-    async def notify_list_changed(self, kind: str) -> None:
-        """Tell this session one of its lists changed, the way its era expects."""
-        if kind not in self.listed:
+    async def notify_list_changed(self, kind: str, *, force: bool = False) -> None:
+        """Tell this session one of its lists changed, the way its era expects.
+
+        Only after it has listed that kind, unless `force` (its own activation changed it).
+        """
+        if kind not in self.listed and not force:
             return
         method = f"notifications/{kind}/list_changed"
         if self.era == "legacy":
@@ -239,6 +243,7 @@ class Session:
             "peer_pid": self.peer_pid,
             "cwd": getattr(self.hello, "cwd", None),
             "requests": self.requests,
+            **self.surface.describe(),
             "inflight": len(self._inflight),
             "started_at": self.started_at,
         }

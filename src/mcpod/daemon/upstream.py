@@ -148,6 +148,9 @@ class Upstream:
                     self.server_info = init.server_info.model_dump(by_alias=True, exclude_none=True)
                     changed = await self._refresh(set(_LISTS))
                 self.state, self.started_at, self._failures = "ready", time.time(), 0
+                await self._on_lists_changed(
+                    self, changed
+                )  # the catalog is current before anyone waits on ready
                 self._starting = None
                 starting.set()
                 log.info(
@@ -156,7 +159,6 @@ class Upstream:
                     self.pid,
                     len(self.lists["tools"]),
                 )
-                self._tg.start_soon(self._on_lists_changed, self, changed)
                 await down.wait()
                 self._dispatcher = None  # new requests wait for a fresh connection
                 if self.state != "stopping":
@@ -280,7 +282,7 @@ class Upstream:
         method = getattr(message, "method", "")
         if method in _CHANGED and self._dispatcher is not None:
             changed = await self._refresh(_CHANGED[method])
-            if changed:
+            if changed and self.state == "ready":
                 await self._on_lists_changed(self, changed)
             return
         if method == "notifications/progress":
@@ -305,7 +307,7 @@ class Upstream:
             "calls": self.calls,
             "errors": self.errors,
             "starts": self.starts,
-            "tools": len(self.lists["tools"]),
+            "tools": len(self.lists["tools"]) if self.state == "ready" else None,
             "started_at": self.started_at,
             "last_error": self.last_error,
             "log": str(self.log_path),
