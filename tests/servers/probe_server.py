@@ -55,5 +55,12 @@ async def blob(size: int) -> str:
     return "x" * size
 
 
+EXTRA = os.environ.get("PROBE_EXTRA_TOOL")
+if EXTRA:  # a config change (this env var) changes the tool list: for re-indexing tests
+    server.add_tool(
+        lambda: EXTRA, name=EXTRA, description=f"The {EXTRA} tool for weather forecasts."
+    )
+
+
 if __name__ == "__main__":
     server.run()

@@ -13,6 +13,8 @@ COMMANDS = {
     "stop": ("mcpod.cli.stop", "ask the running daemon to stop, and wait until it has"),
     "status": ("mcpod.cli.status", "show the daemon, its sessions and servers"),
     "check": ("mcpod.cli.check", "open a real session through mcpod-shim and list its tools"),
+    "tools": ("mcpod.cli.tools", "list the catalog's tools (no server is started)"),
+    "search": ("mcpod.cli.search", "search the catalog's tools"),
     "shim": ("mcpod.cli.shim_cmd", "the stdio shim (same as mcpod-shim)"),
 }
 

@@ -168,14 +168,17 @@ class McpHandlers:
         await self.ensure_indexed(visible, wait=True)
         return visible
 
-    async def ensure_indexed(self, names: Any, *, wait: bool) -> None:
+    async def ensure_indexed(
+        self, names: Any, *, wait: bool, timeout: float = INDEX_WAIT_S
+    ) -> None:
         """Start the servers among `names` whose tools are not known yet (to learn them)."""
         missing = [
             n for n in names if not self.catalog.entries[n].indexed and n in self.pool.upstreams
         ]
         if not missing or not wait:
             return
-        with anyio.move_on_after(INDEX_WAIT_S):
+        # Bounded: a server slow to start is left out of this answer, not waited on.
+        with anyio.move_on_after(timeout):
             await self.pool.ensure(missing)
 
     # -- routed calls --------------------------------------------------------------------

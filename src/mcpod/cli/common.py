@@ -1,0 +1,19 @@
+"""What the control-API commands share: connect (starting the daemon if needed), call."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+
+def control_call(method: str, params: dict[str, Any] | None = None, *, spawn: bool = True) -> Any:
+    """Call one control method; on failure print the reason to stderr and return None."""
+    from mcpod.client import ControlClient
+    from mcpod.protocol import McpodError, resolve_paths
+
+    try:
+        with ControlClient.open(resolve_paths(), spawn=spawn, timeout=120) as client:
+            return client.call(method, params)
+    except (McpodError, OSError) as exc:
+        print(f"mcpod: {getattr(exc, 'message', exc)}", file=sys.stderr)
+        return None
