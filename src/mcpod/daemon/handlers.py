@@ -169,7 +169,7 @@ class McpHandlers:
         return visible
 
     async def ensure_indexed(
-        self, names: Any, *, wait: bool, timeout: float = INDEX_WAIT_S
+        self, names: Any, *, wait: bool, bound_s: float = INDEX_WAIT_S
     ) -> None:
         """Start the servers among `names` whose tools are not known yet (to learn them)."""
         missing = [
@@ -178,7 +178,7 @@ class McpHandlers:
         if not missing or not wait:
             return
         # Bounded: a server slow to start is left out of this answer, not waited on.
-        with anyio.move_on_after(timeout):
+        with anyio.move_on_after(bound_s):
             await self.pool.ensure(missing)
 
     # -- routed calls --------------------------------------------------------------------

@@ -127,7 +127,7 @@ class MetaTools:
 
     async def catalog(self, session: Session, args: dict[str, Any]) -> str:
         wanted = args.get("category")
-        await self.h.ensure_indexed(session.surface.allowed, wait=True, timeout=BROWSE_WAIT_S)
+        await self.h.ensure_indexed(session.surface.allowed, wait=True, bound_s=BROWSE_WAIT_S)
         groups: dict[str, list[str]] = defaultdict(list)
         for name in sorted(session.surface.allowed):
             entry = self.h.catalog.entries[name]
@@ -148,7 +148,7 @@ class MetaTools:
     async def search(self, session: Session, args: dict[str, Any]) -> str:
         query = _required_str(args, "query")
         limit = max(1, min(int(args.get("limit") or 8), MAX_LIMIT))
-        await self.h.ensure_indexed(session.surface.allowed, wait=True, timeout=BROWSE_WAIT_S)
+        await self.h.ensure_indexed(session.surface.allowed, wait=True, bound_s=BROWSE_WAIT_S)
         hits = self.h.catalog.search(query, limit, set(session.surface.allowed))
         if not hits:
             return f"No tools match {query!r}. Try other words, or mcpod_catalog to browse."
@@ -190,7 +190,7 @@ class MetaTools:
     async def activate_for_task(self, session: Session, args: dict[str, Any]) -> str:
         task = _required_str(args, "task")
         limit = max(1, min(int(args.get("max_servers") or 2), 5))
-        await self.h.ensure_indexed(session.surface.allowed, wait=True, timeout=BROWSE_WAIT_S)
+        await self.h.ensure_indexed(session.surface.allowed, wait=True, bound_s=BROWSE_WAIT_S)
         chosen = self.servers_for_task(
             task, set(session.surface.allowed), session.surface.active, limit
         )
