@@ -39,6 +39,7 @@ check: lint test
 
 bench: install $(NODE_TOOLS)
 	$(PY) -m bench
+	$(PY) -m bench.catalog
 
 clean:
 	rm -rf $(VENV) tools/node/node_modules .pytest_cache .mypy_cache .ruff_cache

@@ -23,6 +23,7 @@ FIELD_WEIGHTS = {"name": 3.0, "server": 2.0, "title": 1.5, "description": 1.0, "
 TYPO_DISCOUNT = 0.6
 PREFIX_DISCOUNT = 0.8
 SYNONYM_DISCOUNT = 0.7
+STEM_DISCOUNT = 0.5
 
 _WORD = re.compile(r"[A-Za-z][a-z]+|[A-Z]+(?![a-z])|[a-z]+|\d+")
 STOPWORDS = frozenset(
@@ -129,6 +130,22 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "chart": ("graph", "plot", "visualization"),
     "translate": ("translation", "language"),
     "map": ("location", "geo", "route"),
+    "open": ("create", "new"),
+    "folder": ("directory",),
+    "directory": ("folder",),
+    "latitude": ("coordinate", "geocode"),
+    "longitude": ("coordinate", "geocode"),
+    "coordinate": ("geocode", "location"),
+    "buy": ("order", "purchase"),
+    "sell": ("order",),
+    "stock": ("share", "equity", "quote"),
+    "compute": ("calculate", "math"),
+    "calculate": ("compute", "math"),
+    "unreliable": ("flaky",),
+    "flaky": ("unreliable", "intermittent"),
+    "remember": ("memory", "observation", "store"),
+    "scan": ("ocr",),
+    "ocr": ("scan", "text"),
 }
 
 
@@ -142,12 +159,30 @@ def stem(word: str) -> str:
         ("s", ""),
     ):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not word.endswith("ss"):
-            return word[: len(word) - len(suffix)] + keep
+            word = word[: len(word) - len(suffix)] + keep
+            if (
+                suffix in ("ing", "ed")
+                and len(word) > 3
+                and word[-1] == word[-2]
+                and word[-1] not in "lsz"
+            ):
+                word = word[:-1]  # scanned -> scann -> scan, running -> runn -> run
+            return word
     return word
 
 
 def tokenize(text: str) -> list[str]:
     return [stem(w.lower()) for w in _WORD.findall(text) if w.lower() not in STOPWORDS]
+
+
+def joined_pairs(text: str) -> list[str]:
+    """Adjacent words written together ("on call" -> "oncall", "web hook" -> "webhook")."""
+    words = [w.lower() for w in _WORD.findall(text)]
+    singles = {stem(w) for w in words}
+    pairs = (
+        stem(a + b) for a, b in zip(words, words[1:], strict=False) if len(a) > 1 and len(b) > 1
+    )
+    return [pair for pair in pairs if pair not in singles]
 
 
 @dataclass
@@ -201,11 +236,18 @@ class SearchIndex:
         index.vocabulary_sorted = sorted(index.postings)
         return index
 
-    def search(self, query: str, limit: int = 10, servers: set[str] | None = None) -> list[Hit]:
+    def search(
+        self, query: str, limit: int = 10, servers: set[str] | None = None, *, expand: bool = True
+    ) -> list[Hit]:
+        """Ranked tools; `expand=False` is plain BM25F (no synonyms, typos, prefixes)."""
         terms = tokenize(query)
         if not terms:
             return []
-        expanded = self._expand(terms)
+        if expand:
+            expanded = self._expand(terms)
+            expanded += [(pair, pair, 1.0) for pair in joined_pairs(query) if pair in self.postings]
+        else:
+            expanded = [(term, term, 1.0) for term in dict.fromkeys(terms) if term in self.postings]
         scores: dict[int, float] = defaultdict(float)
         matched: dict[int, set[str]] = defaultdict(set)
         for origin, term, factor in expanded:
@@ -243,6 +285,8 @@ class SearchIndex:
             if term not in self.postings:
                 for candidate in self._near(term):
                     add(term, candidate, TYPO_DISCOUNT)
+                for candidate in self._shared_stem(term):
+                    add(term, candidate, STEM_DISCOUNT)
             if position == len(terms) - 1 and len(term) >= 2:
                 for candidate in self._prefixed(term):
                     add(term, candidate, PREFIX_DISCOUNT)
@@ -255,6 +299,12 @@ class SearchIndex:
         for variant in _deletes(term):
             found |= self.deletions.get(variant, set())
         return {t for t in found if _distance_ok(term, t)}
+
+    def _shared_stem(self, term: str) -> list[str]:
+        """Words the stemmer missed: "handwritten" ~ "handwriting" share a long prefix."""
+        if len(term) < 7:
+            return []
+        return self._prefixed(term[: max(6, len(term) - 3)])
 
     def _prefixed(self, prefix: str, limit: int = 20) -> list[str]:
         import bisect

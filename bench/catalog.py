@@ -1,0 +1,190 @@
+"""`python -m bench.catalog`: lazy exposure on the real Docker MCP catalog.
+
+The catalog is bench/data/docker_catalog_index.json (copied from docker/mcp-registry and
+docker/labs-ai-tools-for-devs, MIT / Apache-2.0: see the LICENSE files beside it): 130
+servers with 1,968 tool definitions. It is loaded into mcpod's own `Catalog` exactly as
+persisted upstream lists would be, then:
+  1. tokens of the initial tools/list, `lazy` (meta-tools) vs `all` (every tool);
+  2. search latency p50/p99, for whole queries and for every keystroke prefix of them;
+  3. search quality on bench/data/queries.json (50 requests a developer would type, each
+     with every tool that answers it): recall@1, recall@5 and MRR.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from mcpod.daemon.catalog import Catalog, estimate_tokens
+from mcpod.daemon.config import ServerConfig
+from mcpod.daemon.metatools import META_TOOLS
+
+DATA = Path(__file__).resolve().parent / "data"
+
+
+def load_catalog() -> Catalog:
+    index = json.loads((DATA / "docker_catalog_index.json").read_text())
+    servers = {name: entry for name, entry in index.items() if entry.get("tools")}
+    catalog = Catalog()
+    catalog.configure(
+        [
+            ServerConfig(
+                name=name,
+                transport="stdio",
+                command="docker",
+                title=entry.get("title") or "",
+                description=entry.get("description") or "",
+                category=entry.get("category") or "",
+            )
+            for name, entry in servers.items()
+        ],
+        {},
+    )
+    for name, entry in servers.items():
+        catalog.update(name, {"tools": [mcp_tool(t) for t in entry["tools"]]}, {}, 0.0)
+    return catalog
+
+
+def mcp_tool(tool: dict[str, Any]) -> dict[str, Any]:
+    """A catalog tool (toolsUrl format) as the MCP `Tool` a server would list."""
+    if "inputSchema" in tool:
+        schema = tool["inputSchema"]
+    else:
+        properties = {
+            arg["name"]: {"type": arg.get("type", "string"), "description": arg.get("desc", "")}
+            for arg in tool.get("arguments", [])
+        }
+        required = [a["name"] for a in tool.get("arguments", []) if not a.get("optional")]
+        schema = {"type": "object", "properties": properties, "required": required}
+    out = {"name": tool["name"], "description": tool.get("description", ""), "inputSchema": schema}
+    if tool.get("annotations"):
+        out["annotations"] = tool["annotations"]
+    return out
+
+
+def quality(
+    catalog: Catalog, queries: list[dict[str, Any]], *, expand: bool = True
+) -> dict[str, Any]:
+    at1 = at5 = 0
+    reciprocal = 0.0
+    misses = []
+    for item in queries:
+        wanted = {tuple(a.split("/", 1)) for a in item["a"]}
+        hits = [(h.server, h.tool) for h in catalog.index.search(item["q"], 10, expand=expand)]
+        rank = next((i + 1 for i, hit in enumerate(hits) if hit in wanted), None)
+        at1 += rank == 1
+        at5 += rank is not None and rank <= 5
+        reciprocal += 1 / rank if rank else 0.0
+        if rank is None or rank > 5:
+            misses.append(
+                {"query": item["q"], "rank": rank, "top": [f"{s}/{t}" for s, t in hits[:3]]}
+            )
+    n = len(queries)
+    return {
+        "n": n,
+        "recall@1": at1 / n,
+        "recall@5": at5 / n,
+        "mrr@10": reciprocal / n,
+        "misses": misses,
+    }
+
+
+def latency(catalog: Catalog, queries: list[str], repeat: int) -> dict[str, float]:
+    times = []
+    for _ in range(repeat):
+        for query in queries:
+            started = time.perf_counter()
+            catalog.search(query, 10)
+            times.append((time.perf_counter() - started) * 1000)
+    times.sort()
+    return {
+        "p50_ms": statistics.median(times),
+        "p99_ms": times[min(len(times) - 1, round(0.99 * (len(times) - 1)))],
+        "n": len(times),
+    }
+
+
+def run() -> dict[str, Any]:
+    started = time.perf_counter()
+    catalog = load_catalog()
+    build_ms = (time.perf_counter() - started) * 1000
+    started = time.perf_counter()
+    _ = catalog.index  # built once, then reused until the catalog changes
+    index_ms = (time.perf_counter() - started) * 1000
+    everything = catalog.view(frozenset(catalog.entries)).tools
+    lazy_tokens = estimate_tokens({"tools": META_TOOLS})
+    all_tokens = estimate_tokens({"tools": everything})
+    queries = json.loads((DATA / "queries.json").read_text())
+    holdout = json.loads((DATA / "queries_holdout.json").read_text())
+    texts = [q["q"] for q in queries]
+    keystrokes = [text[:i] for text in texts for i in range(3, len(text) + 1, 3)]
+    return {
+        "servers": len(catalog.entries),
+        "tools": len(everything),
+        "load_ms": build_ms,
+        "index_build_ms": index_ms,
+        "tokens_lazy": lazy_tokens,
+        "tokens_all": all_tokens,
+        "reduction": 1 - lazy_tokens / all_tokens,
+        "search_queries": latency(catalog, texts, 20),
+        "search_keystrokes": latency(catalog, keystrokes, 3),
+        "quality": quality(catalog, queries),
+        "quality_holdout": quality(catalog, holdout),
+        "quality_plain": quality(catalog, queries, expand=False),
+        "quality_holdout_plain": quality(catalog, holdout, expand=False),
+    }
+
+
+def render(r: dict[str, Any]) -> str:
+    q = r["quality"]
+    lines = [
+        f"Catalog: {r['servers']} servers, {r['tools']} tools (Docker MCP registry data); "
+        f"index built in {r['index_build_ms']:.0f} ms",
+        "",
+        "| figure | all | lazy | result |",
+        "|---|---|---|---|",
+        f"| initial tools/list tokens | {r['tokens_all']:,} | {r['tokens_lazy']:,} "
+        f"| {r['reduction'] * 100:.2f}% smaller |",
+        "",
+        "| search | p50 | p99 | n |",
+        "|---|---|---|---|",
+        f"| whole queries | {r['search_queries']['p50_ms']:.2f} ms | {r['search_queries']['p99_ms']:.2f} ms "
+        f"| {r['search_queries']['n']} |",
+        f"| every 3rd keystroke | {r['search_keystrokes']['p50_ms']:.2f} ms "
+        f"| {r['search_keystrokes']['p99_ms']:.2f} ms | {r['search_keystrokes']['n']} |",
+        "",
+        "| search quality | queries | recall@1 | recall@5 | MRR@10 |",
+        "|---|---|---|---|---|",
+        _quality_row("tuning set, full search", r["quality"]),
+        _quality_row("held-out set, full search", r["quality_holdout"]),
+        _quality_row("tuning set, plain BM25F", r["quality_plain"]),
+        _quality_row("held-out set, plain BM25F", r["quality_holdout_plain"]),
+    ]
+    misses = q["misses"] + r["quality_holdout"]["misses"]
+    if misses:
+        lines += ["", "Queries without a right answer in the top 5 (full search):"]
+        lines += [f"- {m['query']!r}: rank {m['rank']}, top {', '.join(m['top'])}" for m in misses]
+    return "\n".join(lines) + "\n"
+
+
+def _quality_row(label: str, q: dict[str, Any]) -> str:
+    return f"| {label} | {q['n']} | {q['recall@1']:.2f} | {q['recall@5']:.2f} | {q['mrr@10']:.3f} |"
+
+
+def main() -> int:
+    results = run()
+    out = Path(__file__).resolve().parent / "results"
+    out.mkdir(exist_ok=True)
+    (out / "catalog.json").write_text(json.dumps(results, indent=2))
+    table = render(results)
+    (out / "catalog.md").write_text(table)
+    print(table)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
