@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 from bench.catalog import DATA, load_catalog, quality
+
 from mcpod.daemon.catalog import estimate_tokens
 from mcpod.daemon.metatools import META_TOOLS
 
