@@ -11,6 +11,7 @@ also matches as a prefix, so results are useful while the query is being typed.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections import Counter, defaultdict
@@ -179,9 +180,7 @@ def joined_pairs(text: str) -> list[str]:
     """Adjacent words written together ("on call" -> "oncall", "web hook" -> "webhook")."""
     words = [w.lower() for w in _WORD.findall(text)]
     singles = {stem(w) for w in words}
-    pairs = (
-        stem(a + b) for a, b in zip(words, words[1:], strict=False) if len(a) > 1 and len(b) > 1
-    )
+    pairs = (stem(a + b) for a, b in itertools.pairwise(words) if len(a) > 1 and len(b) > 1)
     return [pair for pair in pairs if pair not in singles]
 
 
