@@ -37,9 +37,10 @@ test: install $(NODE_TOOLS)
 
 check: lint test
 
+# Installs the peers (pinned, under bench/.peers/), then one run of every figure (~10 min).
 bench: install $(NODE_TOOLS)
+	scripts/install-bench-peers
 	$(PY) -m bench
-	$(PY) -m bench.catalog
 
 clean:
 	rm -rf $(VENV) tools/node/node_modules .pytest_cache .mypy_cache .ruff_cache

@@ -1,13 +1,11 @@
-"""`python -m bench` (or `make bench`): mcpod side by side with direct stdio connections.
+"""`python -m bench [--quick]` (or `make bench`, which installs the peers first).
 
-Figures, each over repeated runs in this one invocation:
-  1. shim start-up to the first forwarded answer, and its RSS, vs a Python process that
-     only imports the `mcp` SDK client;
-  2. session ready (spawn the client's side -> tools/list answered): spawning the servers
-     directly vs `mcpod-shim` on a warm daemon;
-  3. tools/call `echo` latency p50/p99, direct vs through mcpod;
-  4. total memory of S sessions x M servers, direct vs through mcpod.
-Writes bench/results/latest.json and prints a Markdown table.
+One run measures, for the clients' status quo (direct stdio), mcpod, and the peers users
+would pick instead (mcp-proxy, mcp-hub, the fastmcp proxy; see bench/contenders.py), on
+the same three upstreams: client-side start-up and RSS, session-ready time, tools/call
+latency (small and 1 MiB), throughput with 10 sessions, total memory for 1/5/10
+sessions, and the initial tools/list token footprint. Then lazy exposure on the real
+Docker catalog (bench/catalog.py). Writes bench/results/latest.{json,md}.
 """
 
 from __future__ import annotations
@@ -16,7 +14,6 @@ import argparse
 import json
 import os
 import platform
-import statistics
 import subprocess
 import sys
 import time
@@ -24,21 +21,12 @@ from typing import Any
 
 import psutil
 
-from bench.harness import ROOT, Daemon, StdioPeer, direct_peer, servers, summary, tree_rss
-
-
-def shim_startup(daemon: Daemon, runs: int) -> dict[str, Any]:
-    times, rss = [], []
-    for _ in range(runs):
-        peer = daemon.shim()
-        peer.initialize()
-        times.append((time.perf_counter() - peer.started) * 1000)
-        rss.append(psutil.Process(peer.proc.pid).memory_info().rss)
-        peer.close()
-    return {"ms": summary(times), "rss_mb": statistics.median(rss) / 2**20}
+from bench import catalog, peers
+from bench.harness import ROOT
 
 
 def sdk_import(runs: int) -> dict[str, Any]:
+    """A Python process that only imports the mcp SDK client: what a shim built on it costs."""
     code = "import mcp.client.session, sys; sys.stdout.write('ready\\n'); sys.stdout.flush(); sys.stdin.read()"
     times, rss = [], []
     for _ in range(runs):
@@ -49,162 +37,176 @@ def sdk_import(runs: int) -> dict[str, Any]:
         assert proc.stdout is not None and proc.stdin is not None
         proc.stdout.readline()
         times.append((time.perf_counter() - started) * 1000)
-        rss.append(psutil.Process(proc.pid).memory_info().rss)
+        rss.append(psutil.Process(proc.pid).memory_info().rss / 2**20)
         proc.stdin.close()
         proc.wait()
-    return {"ms": summary(times), "rss_mb": statistics.median(rss) / 2**20}
-
-
-def ready_direct(runs: int) -> dict[str, Any]:
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        peers = [direct_peer(spec) for spec in servers().values()]
-        ids = [p.send("initialize", {"protocolVersion": "2025-11-25", "capabilities": {},
-                                     "clientInfo": {"name": "b", "version": "1"}}) for p in peers]  # fmt: skip
-        for peer, request_id in zip(peers, ids, strict=True):
-            peer.wait(request_id)
-        for peer in peers:
-            peer.request("tools/list")
-        times.append((time.perf_counter() - started) * 1000)
-        for peer in peers:
-            peer.close()
-    return {"ms": summary(times)}
-
-
-def ready_mcpod(daemon: Daemon, runs: int) -> dict[str, Any]:
-    times, tools = [], 0
-    for _ in range(runs):
-        peer = daemon.shim()
-        peer.initialize()
-        tools = len(peer.request("tools/list")["tools"])
-        times.append((time.perf_counter() - peer.started) * 1000)
-        peer.close()
-    return {"ms": summary(times), "tools": tools}
-
-
-def call_latency(peer: StdioPeer, name: str, calls: int) -> dict[str, Any]:
-    params = {"name": name, "arguments": {"message": "hello"}}
-    for _ in range(20):  # warm-up
-        peer.request("tools/call", params)
-    times = []
-    for _ in range(calls):
-        started = time.perf_counter()
-        peer.request("tools/call", params)
-        times.append((time.perf_counter() - started) * 1000)
-    return {"ms": summary(times)}
-
-
-def memory_direct(sessions: int) -> int:
-    peers = [direct_peer(spec) for _ in range(sessions) for spec in servers().values()]
-    for peer in peers:
-        peer.initialize()
-        peer.request("tools/list")
-    total = tree_rss([p.proc.pid for p in peers])
-    for peer in peers:
-        peer.close()
-    return total
-
-
-def memory_mcpod(daemon: Daemon, sessions: int) -> int:
-    peers = [daemon.shim() for _ in range(sessions)]
-    for peer in peers:
-        peer.initialize()
-        peer.request("tools/list")
-    total = tree_rss([daemon.proc.pid, *(p.proc.pid for p in peers)])
-    for peer in peers:
-        peer.close()
-    return total
+    return {"ms": peers.spread(times), "rss_mb": peers.spread(rss)}
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
-    parser.add_argument("--runs", type=int, default=15, help="repetitions for start-up figures")
-    parser.add_argument("--calls", type=int, default=400, help="tools/call repetitions")
-    parser.add_argument("--sessions", default="1,5,10", help="session counts for the memory figure")
+    parser.add_argument(
+        "--quick", action="store_true", help="fewer repetitions (about half the time)"
+    )
     args = parser.parse_args()
-    sessions = [int(s) for s in args.sessions.split(",")]
-    results: dict[str, Any] = {"machine": machine(), "args": vars(args)}
-    step("starting an isolated mcpod daemon and warming its servers")
-    daemon = Daemon()
-    try:
-        step("shim start-up vs importing the mcp client")
-        results["shim"] = shim_startup(daemon, args.runs)
-        results["sdk_import"] = sdk_import(args.runs)
-        step("session ready: direct vs through mcpod")
-        results["ready_direct"] = ready_direct(max(3, args.runs // 3))
-        results["ready_mcpod"] = ready_mcpod(daemon, args.runs)
-        step("tools/call echo latency")
-        direct = direct_peer(servers()["everything"])
-        direct.initialize()
-        results["call_direct"] = call_latency(direct, "echo", args.calls)
-        direct.close()
-        shim = daemon.shim()
-        shim.initialize()
-        results["call_mcpod"] = call_latency(shim, "everything__echo", args.calls)
-        shim.close()
-        step("memory: S sessions x 3 servers")
-        results["memory"] = {
-            s: {"direct_mb": memory_direct(s) / 2**20, "mcpod_mb": memory_mcpod(daemon, s) / 2**20}
-            for s in sessions
-        }
-    finally:
-        daemon.stop()
+    started = time.perf_counter()
+    results: dict[str, Any] = {"machine": machine(), "quick": args.quick}
+    results["contenders"] = peers.run(quick=args.quick)
+    results["sdk_import"] = sdk_import(5 if args.quick else 10)
+    results["catalog"] = catalog.run()
+    results["seconds"] = round(time.perf_counter() - started)
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
     (out / "latest.json").write_text(json.dumps(results, indent=2))
-    table = render(results)
-    (out / "latest.md").write_text(table)
-    print(table)
+    report = render(results) + "\n" + catalog.render(results["catalog"])
+    (out / "latest.md").write_text(report)
+    print(report)
     return 0
 
 
-def render(r: dict[str, Any]) -> str:
-    def ms(block: dict[str, Any], key: str = "p50") -> str:
-        return f"{block['ms'][key]:.1f} ms"
+# -- rendering -------------------------------------------------------------------------
 
-    ratio = r["ready_direct"]["ms"]["p50"] / r["ready_mcpod"]["ms"]["p50"]
-    overhead = r["call_mcpod"]["ms"]["p50"] - r["call_direct"]["ms"]["p50"]
+
+def render(r: dict[str, Any]) -> str:
+    rows = r["contenders"]
+    mcpod = next(c for c in rows if c["name"] == "mcpod")
     lines = [
-        f"Machine: {r['machine']['description']}",
+        f"Machine: {r['machine']}. Run took {r['seconds']} s{' (--quick)' if r['quick'] else ''}.",
+        "Each cell: median (min-max over repeated runs); the ratio is to mcpod (x1.0).",
         "",
-        "| figure | direct / baseline | through mcpod | ratio |",
-        "|---|---|---|---|",
-        f"| shim start-up to first answer (p50, min..max) vs `import mcp.client.session` "
-        f"| {ms(r['sdk_import'])} ({r['sdk_import']['ms']['min']:.0f}..{r['sdk_import']['ms']['max']:.0f}) "
-        f"| {ms(r['shim'])} ({r['shim']['ms']['min']:.0f}..{r['shim']['ms']['max']:.0f}) "
-        f"| {r['sdk_import']['ms']['p50'] / r['shim']['ms']['p50']:.1f}x faster |",
-        f"| client-side process RSS | {r['sdk_import']['rss_mb']:.1f} MB | {r['shim']['rss_mb']:.1f} MB "
-        f"| {r['sdk_import']['rss_mb'] / r['shim']['rss_mb']:.1f}x smaller |",
-        f"| session ready: spawn -> tools/list answered, 3 servers ({r['ready_mcpod']['tools']} tools), p50 "
-        f"| {ms(r['ready_direct'])} | {ms(r['ready_mcpod'])} | {ratio:.1f}x faster |",
-        f"| tools/call echo p50 | {ms(r['call_direct'])} | {ms(r['call_mcpod'])} "
-        f"| +{overhead * 1000:.0f} us |",
-        f"| tools/call echo p99 | {ms(r['call_direct'], 'p99')} | {ms(r['call_mcpod'], 'p99')} "
-        f"| +{(r['call_mcpod']['ms']['p99'] - r['call_direct']['ms']['p99']) * 1000:.0f} us |",
+        "### Client side: start-up to the first answer, and RSS (lower is better)",
+        "",
+        "| system | client-side process | start-up | vs mcpod | RSS | vs mcpod |",
+        "|---|---|---|---|---|---|",
     ]
-    for s, mem in r["memory"].items():
+    for c in rows:
+        if _missing(c, lines, 6):
+            continue
+        if c.get("startup") is None:
+            lines.append(f"| {c['name']} | none: {c['note']} | - | - | - | - |")
+            continue
+        s = c["startup"]
         lines.append(
-            f"| total RSS, {s} session(s) x 3 servers | {mem['direct_mb']:.0f} MB | {mem['mcpod_mb']:.0f} MB "
-            f"| {mem['direct_mb'] / mem['mcpod_mb']:.1f}x less |"
+            f"| {c['name']} | {c['shim']} | {_cell(s['ms'], 'ms')} | {_ratio(s['ms'], mcpod['startup']['ms'])} "
+            f"| {_cell(s['rss_mb'], 'MB')} | {_ratio(s['rss_mb'], mcpod['startup']['rss_mb'])} |"
         )
+    sdk = r["sdk_import"]
+    lines.append(
+        f"| (baseline) | a Python process importing `mcp.client.session` | {_cell(sdk['ms'], 'ms')} "
+        f"| {_ratio(sdk['ms'], mcpod['startup']['ms'])} | {_cell(sdk['rss_mb'], 'MB')} "
+        f"| {_ratio(sdk['rss_mb'], mcpod['startup']['rss_mb'])} |"
+    )
+    lines += _table(
+        rows,
+        mcpod,
+        "Session ready: new client process(es) -> tools/list answered, 3 servers (lower is better)",
+        [("ready", "ms", "ms", "session ready")],
+    )
+    lines += _table(
+        rows, mcpod, "tools/call latency through one session (lower is better)",
+        [("call_small", "p50_ms", "ms", "echo p50"), ("call_small", "p99_ms", "ms", "echo p99"),
+         ("call_large", "p50_ms", "ms", "1 MiB p50"), ("call_large", "p99_ms", "ms", "1 MiB p99")],
+    )  # fmt: skip
+    lines += _table(
+        rows,
+        mcpod,
+        "Throughput: 10 concurrent sessions calling echo (higher is better)",
+        [("throughput", "calls_per_s", "calls/s", "calls/s")],
+    )
+    lines += ["", "### Total memory: RSS of every process involved (lower is better)", ""]
+    lines += [
+        "| system | 1 session x 3 servers | 5 sessions | 10 sessions | 10 sessions vs mcpod |",
+        "|---|---|---|---|---|",
+    ]
+    for c in rows:
+        if _missing(c, lines, 4) or "memory_mb" not in c:
+            continue
+        m, base = c["memory_mb"], mcpod["memory_mb"]
+        lines.append(
+            f"| {c['name']} | {_mb(m, 1)} | {_mb(m, 5)} | {_mb(m, 10)} | x{_get(m, 10) / _get(base, 10):.1f} |"
+        )
+    lines += ["", "### Initial tools/list for the same 3 servers (lower is better)", ""]
+    lines += ["| system | tokens (estimate: chars/4) | vs mcpod lazy |", "|---|---|---|"]
+    lazy = mcpod["tokens_lazy"]
+    lines.append(f"| mcpod, lazy mode (default) | {lazy:,} | x1.0 |")
+    for c in rows:
+        if "tokens" in c:
+            label = f"{c['name']}, all mode" if c["name"] == "mcpod" else c["name"]
+            lines.append(f"| {label} | {c['tokens']:,} | x{c['tokens'] / lazy:.1f} |")
+    failures = [(c["name"], k, v) for c in rows for k, v in c.get("failed", {}).items()]
+    if failures:
+        lines += ["", "Figures a system could not produce:"]
+        lines += [f"- {name}, {key}: {why}" for name, key, why in failures]
     return "\n".join(lines) + "\n"
 
 
-def machine() -> dict[str, Any]:
-    cpu = platform.processor() or platform.machine()
+def _table(
+    rows: list[dict[str, Any]],
+    mcpod: dict[str, Any],
+    title: str,
+    cols: list[tuple[str, str, str, str]],
+) -> list[str]:
+    head = "| system | " + " | ".join(f"{label} | vs mcpod" for *_, label in cols) + " |"
+    lines = ["", f"### {title}", "", head, "|---|" + "---|---|" * len(cols)]
+    for c in rows:
+        if _missing(c, lines, 1 + 2 * len(cols)):
+            continue
+        cells = []
+        for figure, key, unit, _ in cols:
+            block = c.get(figure)
+            if block is None:
+                why = c.get("failed", {}).get(figure, "n/a").split(":")[0]
+                cells.append(f"cannot ({why}, see below) | -")
+                continue
+            value, base = block[key], mcpod.get(figure, {}).get(key)
+            cells.append(f"{_cell(value, unit)} | {_ratio(value, base) if base else '-'}")
+        lines.append(f"| {c['name']} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def _missing(c: dict[str, Any], lines: list[str], width: int) -> bool:
+    if "missing" in c:
+        lines.append(f"| {c['name']} | {c['missing']} |" + " - |" * (width - 1))
+        return True
+    return False
+
+
+def _cell(s: dict[str, float], unit: str) -> str:
+    digits = 2 if s["median"] < 10 else 0 if s["median"] >= 100 else 1
+    return f"{s['median']:.{digits}f} {unit} ({s['min']:.{digits}f}-{s['max']:.{digits}f})"
+
+
+def _ratio(s: dict[str, float], base: dict[str, float]) -> str:
+    return f"x{s['median'] / base['median']:.1f}" if base["median"] else "-"
+
+
+def _get(m: dict[Any, float], sessions: int) -> float:
+    return m.get(sessions, m.get(str(sessions), 0.0))
+
+
+def _mb(m: dict[Any, float], sessions: int) -> str:
+    return f"{_get(m, sessions):,.0f} MB"
+
+
+def machine() -> str:
     with open("/proc/cpuinfo") as f:
         models = [line.split(":", 1)[1].strip() for line in f if line.startswith("model name")]
-    description = (
-        f"{models[0] if models else cpu}, {os.cpu_count()} cores, "
+    return (
+        f"{models[0] if models else platform.machine()}, {os.cpu_count()} cores, "
         f"{psutil.virtual_memory().total / 2**30:.0f} GiB, {platform.system()} {platform.release()}, "
-        f"Python {platform.python_version()}"
+        f"Python {platform.python_version()}, Node {_node_version()}"
     )
-    return {"description": description}
 
 
-def step(text: str) -> None:
-    print(f"[bench] {text}", file=sys.stderr, flush=True)
+def _node_version() -> str:
+    from bench.harness import NODE
+
+    try:
+        return subprocess.run(
+            [str(NODE), "--version"], capture_output=True, text=True, timeout=10
+        ).stdout.strip()
+    except OSError:
+        return "not installed"
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import statistics
 import subprocess
 import sys
@@ -21,6 +22,8 @@ NODE_MODULES = ROOT / "tools" / "node" / "node_modules"
 NODE = NODE_MODULES / "node" / "bin" / "node"
 MCP = NODE_MODULES / "@modelcontextprotocol"
 BIN = Path(sys.executable).parent
+
+READ_TIMEOUT_S = 60.0
 
 INIT_PARAMS = {
     "protocolVersion": "2025-11-25",
@@ -60,6 +63,8 @@ class StdioPeer:
             env={**os.environ, **(env or {})},
         )  # fmt: skip
         self._id = 0
+        self._buffer = b""
+        self._lines: list[bytes] = []
 
     def send(self, method: str, params: dict[str, Any] | None = None) -> int:
         self._id += 1
@@ -71,26 +76,45 @@ class StdioPeer:
         self.proc.stdin.flush()
         return self._id
 
-    def wait(self, request_id: int) -> dict[str, Any]:
-        assert self.proc.stdout is not None
-        while line := self.proc.stdout.readline():
-            message: dict[str, Any] = json.loads(line)
+    def wait(self, request_id: int, timeout: float = READ_TIMEOUT_S) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while True:
+            message: dict[str, Any] = json.loads(self._readline(deadline))
             if message.get("id") == request_id and "method" not in message:
                 if "error" in message:
                     raise RuntimeError(message["error"])
                 result: dict[str, Any] = message["result"]
                 return result
-        raise RuntimeError(f"{self.proc.args} exited with {self.proc.wait()}")
+
+    def _readline(self, deadline: float) -> bytes:
+        """One line from the child's stdout, or TimeoutError: a hung peer must not hang the run."""
+        assert self.proc.stdout is not None
+        fd = self.proc.stdout.fileno()
+        while not self._lines:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not select.select([fd], [], [], remaining)[0]:
+                raise TimeoutError(
+                    f"no answer from {self.proc.args[0]} within {READ_TIMEOUT_S:.0f} s"
+                )
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                raise RuntimeError(f"{self.proc.args} exited with {self.proc.wait()}")
+            *complete, self._buffer = (self._buffer + chunk).split(b"\n")
+            self._lines.extend(line for line in complete if line.strip())
+        return self._lines.pop(0)
 
     def request(self, method: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
         return self.wait(self.send(method, params))
 
     def initialize(self) -> dict[str, Any]:
         result = self.request("initialize", INIT_PARAMS)
+        self.notify_initialized()
+        return result
+
+    def notify_initialized(self) -> None:
         assert self.proc.stdin is not None
         self.proc.stdin.write(b'{"jsonrpc":"2.0","method":"notifications/initialized"}\n')
         self.proc.stdin.flush()
-        return result
 
     def close(self) -> None:
         if self.proc.stdin:

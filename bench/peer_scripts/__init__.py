@@ -1,0 +1,1 @@
+"""The peers mcpod is compared with, each run as its docs describe (see bench/README)."""
