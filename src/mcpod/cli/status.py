@@ -52,7 +52,7 @@ def render(status: dict[str, Any]) -> str:
                 server["name"],
                 server["state"],
                 str(server.get("pid") or "-"),
-                str(server.get("tools", "-")),
+                str(server.get("tools") if server.get("tools") is not None else "-"),
                 str(server.get("calls", 0)),
                 str(server.get("errors", 0)),
                 server.get("last_error") or "",
