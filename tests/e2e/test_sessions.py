@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import anyio
@@ -126,3 +127,24 @@ async def test_list_changed_reaches_every_session_in_both_eras(daemon: DaemonHom
             names = {t.name for t in (await client.list_tools()).tools}
             assert "probe__fresh" in names
         assert text_of(await modern.call_tool("probe__fresh", {})) == "I am fresh"
+
+
+def test_a_client_leaving_with_an_open_listen_closes_promptly(daemon: DaemonHome) -> None:
+    from tests.conftest import wait_for
+    from tests.rawclient import ShimProcess
+
+    meta = {"_meta": {"io.modelcontextprotocol/protocolVersion": "2026-07-28"}}
+    shim = ShimProcess(daemon.env)
+    shim.request(1, "server/discover", meta)
+    assert shim.response(1)["result"]["supportedVersions"] == ["2026-07-28"]
+    shim.request(
+        "l1", "subscriptions/listen", {"notifications": {"toolsListChanged": True}, **meta}
+    )
+    ack = shim.next()
+    assert ack["method"] == "notifications/subscriptions/acknowledged"
+    assert ack["params"]["_meta"]["io.modelcontextprotocol/subscriptionId"] == "l1"
+    started = time.monotonic()
+    shim.close()  # gone without cancelling its listen; the shim waits for the daemon to close
+    # The open listen must not hold the session for the 5 s drain of in-flight requests.
+    assert time.monotonic() - started < 4
+    wait_for(lambda: daemon.status()["sessions"] == 0, 4, "the session to close")

@@ -198,6 +198,7 @@ async def _serve(paths: Paths, config: Config, store: Store) -> int:
             accept_scope.cancel()  # 1. stop accepting
             with anyio.move_on_after(SESSION_DRAIN_S):  # 2. let in-flight requests finish
                 for session in list(daemon.sessions.values()):
+                    session.end_listens()
                     await session.wait_idle()
             sessions_tg.cancel_scope.cancel()
         with anyio.CancelScope(shield=True):

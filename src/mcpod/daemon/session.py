@@ -86,6 +86,7 @@ class Session:
                 pass
             except OSError as exc:
                 log.debug("session %s: %s", self.id, exc)
+            self.end_listens()
             with anyio.move_on_after(DRAIN_TIMEOUT_S):
                 await self._idle.wait()
             tg.cancel_scope.cancel()
@@ -231,7 +232,15 @@ class Session:
                 )
 
     async def wait_idle(self) -> None:
+        """Until no request is in flight (call `end_listens` first: listens never finish)."""
         await self._idle.wait()
+
+    def end_listens(self) -> None:
+        """End the 2026-07-28 `subscriptions/listen` requests, which otherwise stay open."""
+        for listen_id in list(self.listens):
+            scope = self._inflight.get(_key(listen_id))
+            if scope is not None:
+                scope.cancel()
 
     def describe(self) -> dict[str, Any]:
         return {
