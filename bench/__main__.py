@@ -123,9 +123,14 @@ def render(r: dict[str, Any]) -> str:
             continue
         m, base = c["memory_mb"], mcpod["memory_mb"]
         lines.append(
-            f"| {c['name']} | {_mb(m, 1)} | {_mb(m, 5)} | {_mb(m, 10)} | x{_get(m, 10) / _get(base, 10):.1f} |"
+            f"| {c['name']} | {_mb(m, 1)} | {_mb(m, 5)} | {_mb(m, 10)} "
+            f"| x{_get(m, 10)['median'] / _get(base, 10)['median']:.1f} |"
         )
-    lines += ["", "### Initial tools/list for the same 3 servers (lower is better)", ""]
+    lines += [
+        "",
+        "### Initial tools/list for the same 3 servers (lower is better; deterministic)",
+        "",
+    ]
     lines += ["| system | tokens (estimate: chars/4) | vs mcpod lazy |", "|---|---|---|"]
     lazy = mcpod["tokens_lazy"]
     lines.append(f"| mcpod, lazy mode (default) | {lazy:,} | x1.0 |")
@@ -180,12 +185,14 @@ def _ratio(s: dict[str, float], base: dict[str, float]) -> str:
     return f"x{s['median'] / base['median']:.1f}" if base["median"] else "-"
 
 
-def _get(m: dict[Any, float], sessions: int) -> float:
-    return m.get(sessions, m.get(str(sessions), 0.0))
+def _get(m: dict[Any, Any], sessions: int) -> dict[str, float]:
+    value: dict[str, float] = m.get(sessions, m.get(str(sessions)))
+    return value
 
 
-def _mb(m: dict[Any, float], sessions: int) -> str:
-    return f"{_get(m, sessions):,.0f} MB"
+def _mb(m: dict[Any, Any], sessions: int) -> str:
+    s = _get(m, sessions)
+    return f"{s['median']:,.0f} MB ({s['min']:,.0f}-{s['max']:,.0f})"
 
 
 def machine() -> str:

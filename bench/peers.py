@@ -125,7 +125,7 @@ def measure(c: Contender, quick: bool, step: Callable[[str], None]) -> dict[str,
     out: dict[str, Any] = {"name": c.name, "shim": c.shim, "note": c.note, "failed": {}}
     figures: list[tuple[str, Callable[[], Any]]] = [
         # Memory first, for everyone alike: large calls leave any process's heap bigger.
-        ("memory_mb", lambda: {s: memory(c, s) for s in (1, 5, 10)}),
+        ("memory_mb", lambda: {s: spread([memory(c, s) for _ in range(2)]) for s in (1, 5, 10)}),
         ("tokens", lambda: tokens(c)),
         ("startup", lambda: shim_startup(c, runs)),
         ("ready", lambda: session_ready(c, runs)),

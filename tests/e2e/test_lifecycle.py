@@ -67,6 +67,9 @@ def test_stop_leaves_no_process_behind(daemon: DaemonHome) -> None:
     shim.response(1)
     pids = [s["pid"] for s in daemon.status()["servers"]]
     assert all(pids), "both upstreams were started by tools/list"
+    # Upstream stderr goes to the server's log, never to the client.
+    log = (daemon.home / "logs" / "servers" / "everything.log").read_text()
+    assert "Starting default (STDIO) server" in log
     upstreams = tree(pids[0]) + tree(pids[1])  # servers may have children of their own
     shim.close()
     out = daemon.mcpod("stop").stdout
