@@ -9,6 +9,7 @@ from collections import Counter
 from typing import Any
 
 import anyio
+import anyio.lowlevel
 
 from mcpod.daemon.catalog import Catalog
 from mcpod.daemon.config import Config
@@ -316,18 +317,46 @@ async def _forward(
     extra = {k: v for k, v in meta.items() if not k.startswith(META_PREFIX)}
     if extra:
         forwarded["_meta"] = extra
-    on_progress = None
-    if token is not None:
+    if token is None:
+        return await upstream.request(method, forwarded, session_id=session.id)
+    relay = _ProgressRelay(session, token)
+    result = await upstream.request(method, forwarded, session_id=session.id, on_progress=relay)
+    await relay.drain()
+    return result
 
-        async def on_progress(progress: float, total: float | None, message: str | None) -> None:
-            note: dict[str, Any] = {"progressToken": token, "progress": progress}
-            if total is not None:
-                note["total"] = total
-            if message is not None:
-                note["message"] = message
-            await session.send_notification("notifications/progress", note)
 
-    return await upstream.request(method, forwarded, session_id=session.id, on_progress=on_progress)
+class _ProgressRelay:
+    """Forwards one request's progress to its session, and keeps it ahead of the result.
+
+    The SDK dispatcher runs each progress callback as a task of its own, so without
+    `drain()` the last progress notification could reach the client after the result.
+    """
+
+    def __init__(self, session: Session, token: Any) -> None:
+        self._session = session
+        self._token = token
+        self._active = 0
+        self._idle = anyio.Event()
+
+    async def __call__(self, progress: float, total: float | None, message: str | None) -> None:
+        self._active += 1
+        note: dict[str, Any] = {"progressToken": self._token, "progress": progress}
+        if total is not None:
+            note["total"] = total
+        if message is not None:
+            note["message"] = message
+        try:
+            await self._session.send_notification("notifications/progress", note)
+        finally:
+            self._active -= 1
+            if not self._active:
+                self._idle.set()
+
+    async def drain(self) -> None:
+        await anyio.lowlevel.checkpoint()  # let progress tasks spawned before the result start
+        while self._active:
+            self._idle = anyio.Event()
+            await self._idle.wait()
 
 
 def _check_modern(params: dict[str, Any]) -> None:
