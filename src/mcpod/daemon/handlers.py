@@ -172,15 +172,22 @@ class McpHandlers:
     async def ensure_indexed(
         self, names: Any, *, wait: bool, bound_s: float = INDEX_WAIT_S
     ) -> None:
-        """Start the servers among `names` whose tools are not known yet (to learn them)."""
+        """Start the servers among `names` whose tools are not known yet (to learn them).
+
+        Waits (bounded) only for servers that have not failed: one whose last start
+        failed is retried in the background, so it cannot stall every client's tools/list.
+        """
         missing = [
             n for n in names if not self.catalog.entries[n].indexed and n in self.pool.upstreams
         ]
-        if not missing or not wait:
+        first_tries = [n for n in missing if not self.pool.upstreams[n].failing]
+        retries = [n for n in missing if self.pool.upstreams[n].failing]
+        if retries:
+            self.pool.start_in_background(retries)
+        if not first_tries or not wait:
             return
-        # Bounded: a server slow to start is left out of this answer, not waited on.
         with anyio.move_on_after(bound_s):
-            await self.pool.ensure(missing)
+            await self.pool.ensure(first_tries)
 
     # -- routed calls --------------------------------------------------------------------
 

@@ -219,21 +219,23 @@ class MetaTools:
 
     async def _activate(self, session: Session, names: list[str], task: str | None) -> str:
         await self.h.ensure_indexed(names, wait=True)
-        session.surface.active.update(names)
-        self.h.record_activation(session, names, task)
-        await session.notify_list_changed("tools", force=True)
+        ready = [n for n in names if self.h.catalog.entries[n].indexed]
+        if ready:
+            session.surface.active.update(ready)
+            self.h.record_activation(session, ready, task)
+            await session.notify_list_changed("tools", force=True)
         parts = []
         for name in names:
             entry = self.h.catalog.entries[name]
-            if not entry.indexed:
+            if name not in ready:
                 reason = self.h.pool.upstreams[name].last_error or "did not start"
-                parts.append(f"{name}: not available ({reason})")
+                parts.append(f"{name}: not available ({reason}); not activated")
                 continue
             tools = ", ".join(namespaced(name, str(t.get("name"))) for t in entry.lists["tools"])
             parts.append(
                 f"{name} ({len(entry.lists['tools'])} tools, ~{_k(entry.tokens)} tokens): {tools}"
             )
-        return "Activated.\n" + "\n".join(parts)
+        return ("Activated.\n" if ready else "Nothing activated.\n") + "\n".join(parts)
 
     # -- call-through --------------------------------------------------------------------
 

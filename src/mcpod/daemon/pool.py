@@ -34,6 +34,7 @@ class Pool:
             for server in config.enabled
         }
         self.config = config
+        self._tg = task_group
 
     async def ensure(self, names: list[str] | None = None) -> None:
         """Start the named servers (default: all) in parallel; wait until each is up or failed."""
@@ -44,6 +45,13 @@ class Pool:
         async with anyio.create_task_group() as tg:
             for upstream in pending:
                 tg.start_soon(_start_quietly, upstream)
+
+    def start_in_background(self, names: list[str]) -> None:
+        """Start these servers without waiting (their failures are logged, with backoff)."""
+        for name in names:
+            upstream = self.upstreams[name]
+            if upstream.state not in ("ready", "starting"):
+                self._tg.start_soon(_start_quietly, upstream)
 
     def get(self, name: str) -> Upstream:
         try:

@@ -90,6 +90,11 @@ class Upstream:
         self._failures = 0
         self._retry_at = 0.0
 
+    @property
+    def failing(self) -> bool:
+        """Its last start failed (and it has not been ready since)."""
+        return self._failures > 0
+
     # -- lifecycle ---------------------------------------------------------------------
 
     async def ensure_started(self) -> None:
