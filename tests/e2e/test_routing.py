@@ -146,3 +146,26 @@ def test_inspector_cli_lists_and_calls_through_the_shim(daemon: DaemonHome) -> N
         env=env, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert missing.returncode == 5  # the Inspector's TOOL_ERROR exit
+
+
+def test_a_log_message_reaches_the_session_whose_request_is_in_flight(daemon: DaemonHome) -> None:
+    asking, idle = ShimProcess(daemon.env), ShimProcess(daemon.env)
+    try:
+        asking.initialize()
+        idle.initialize()
+        asking.request(
+            1, "tools/call", {"name": "probe__say", "arguments": {"message": "hello-log"}}
+        )
+        logs = []
+        while True:
+            message = asking.next()
+            if message.get("method") == "notifications/message":
+                logs.append(message["params"]["data"])
+            elif message.get("id") == 1:
+                break
+        assert logs == ["hello-log"]
+        idle.request(2, "ping")  # the idle session got nothing before its own answer
+        assert idle.next() == {"jsonrpc": "2.0", "id": 2, "result": {}}
+    finally:
+        asking.close()
+        idle.close()

@@ -50,6 +50,14 @@ async def add_tool(name: str, ctx: Context) -> str:
 
 
 @server.tool()
+async def say(message: str, ctx: Context) -> str:
+    """Send `message` as a log notification while the request is in flight."""
+    await ctx.info(message)
+    await anyio.sleep(0.05)
+    return "said"
+
+
+@server.tool()
 async def blob(size: int) -> str:
     """A text result of `size` bytes."""
     return "x" * size
