@@ -9,7 +9,7 @@ import threading
 
 import pytest
 
-from tests.conftest import INSPECTOR, NODE, DaemonHome, require_node_tools
+from tests.conftest import INSPECTOR, NODE, DaemonHome, require_node_tools, wait_for
 from tests.rawclient import ShimProcess
 
 pytestmark = pytest.mark.e2e
@@ -100,7 +100,11 @@ def test_a_dead_upstream_is_an_error_then_restarts(daemon: DaemonHome) -> None:
         shim.initialize()
         shim.request(1, "tools/call", {"name": "probe__whoami", "arguments": {}})
         first_pid = int(shim.response(1)["result"]["content"][0]["text"])
-        shim.request(2, "tools/call", {"name": "probe__sleep", "arguments": {"seconds": 30}})
+        shim.request(
+            2, "tools/call", {"name": "probe__sleep", "arguments": {"seconds": 30, "tag": "d1"}}
+        )
+        # Kill only once the call is running upstream (under load it could still be queued).
+        wait_for((daemon.home / "marks" / "started-d1").exists, 30, "the sleep to start")
         psutil.Process(first_pid).kill()
         error = shim.response(2)["error"]
         assert error["code"] == -32000  # connection closed: the call fails, nothing hangs

@@ -22,7 +22,9 @@ async def whoami() -> str:
 
 @server.tool()
 async def sleep(seconds: float, tag: str = "") -> str:
-    """Sleep; a cancelled sleep leaves a marker file named after the tag."""
+    """Sleep; marker files named after the tag record that it started and if it was cancelled."""
+    if MARKS:
+        Path(MARKS, f"started-{tag}").write_text("started")
     try:
         await anyio.sleep(seconds)
     except anyio.get_cancelled_exc_class():
