@@ -16,6 +16,7 @@ COMMANDS = {
     "tools": ("mcpod.cli.tools", "list the catalog's tools (no server is started)"),
     "search": ("mcpod.cli.search", "search the catalog's tools"),
     "shim": ("mcpod.cli.shim_cmd", "the stdio shim (same as mcpod-shim)"),
+    "service": ("mcpod.cli.service", "install or remove mcpod as a systemd/launchd user service"),
 }
 
 

@@ -18,6 +18,7 @@ import anyio
 import anyio.abc
 
 from mcpod import __version__
+from mcpod.daemon.activation import inherited_listener
 from mcpod.daemon.catalog import KINDS, Catalog
 from mcpod.daemon.config import Config, load_config
 from mcpod.daemon.handlers import McpHandlers
@@ -40,7 +41,13 @@ STATS_FLUSH_S = 2.0  # a spawned daemon waits this long for a stopping one to le
 
 class Daemon:
     def __init__(
-        self, paths: Paths, config: Config, store: Store, task_group: anyio.abc.TaskGroup
+        self,
+        paths: Paths,
+        config: Config,
+        store: Store,
+        task_group: anyio.abc.TaskGroup,
+        *,
+        activated: bool = False,
     ) -> None:
         self.paths = paths
         self.config = config
@@ -58,12 +65,14 @@ class Daemon:
         self.handlers = McpHandlers(config, self.catalog, self.pool, store)
         self.stopping = False
         self.socket_retired = False
+        self.activated = activated  # the service manager owns the socket: never unlink it
         self._stop = anyio.Event()
 
     def retire_socket(self) -> None:
         """Remove the socket so new clients start a new daemon instead of reaching this one."""
         self.socket_retired = True
-        _unlink(self.paths.socket)
+        if not self.activated:
+            _unlink(self.paths.socket)
 
     def request_shutdown(self, why: str) -> None:
         if not self.stopping:
@@ -180,14 +189,19 @@ async def _acquire(lock: DaemonLock, paths: Paths, spawned: bool) -> bool:
 
 
 async def _serve(paths: Paths, config: Config, store: Store) -> int:
-    _unlink(paths.socket)  # stale from a crash: we hold the lock, so nobody else is using it
-    listener = await anyio.create_unix_listener(paths.socket, mode=0o600)
+    inherited = inherited_listener()
+    if inherited is None:
+        _unlink(paths.socket)  # stale from a crash: we hold the lock, so nobody else is using it
+        listener = await anyio.create_unix_listener(paths.socket, mode=0o600)
+    else:
+        listener = await anyio.abc.SocketListener.from_socket(inherited)
     log.info(
-        "mcpod %s daemon pid %d listening on %s (config %s, %d servers)",
-        __version__, os.getpid(), paths.socket, config.path, len(config.enabled),
+        "mcpod %s daemon pid %d listening on %s%s (config %s, %d servers)",
+        __version__, os.getpid(), paths.socket, " (socket activation)" if inherited else "",
+        config.path, len(config.enabled),
     )  # fmt: skip
     async with anyio.create_task_group() as root:
-        daemon = Daemon(paths, config, store, root)
+        daemon = Daemon(paths, config, store, root, activated=inherited is not None)
         root.start_soon(_watch_signals, daemon)
         root.start_soon(daemon.index_in_background)
         root.start_soon(daemon.flush_statistics)
@@ -203,7 +217,8 @@ async def _serve(paths: Paths, config: Config, store: Store) -> int:
             sessions_tg.cancel_scope.cancel()
         with anyio.CancelScope(shield=True):
             await daemon.pool.stop_all()  # 3. stop upstreams
-        _unlink(paths.socket)  # 4. the socket (already gone after `mcpod stop`)
+        if not daemon.activated:
+            _unlink(paths.socket)  # 4. the socket (already gone after `mcpod stop`)
         root.cancel_scope.cancel()
     log.info("stopped")
     return EXIT_OK
