@@ -37,8 +37,12 @@ def _systemd() -> socket.socket | None:
         return None
     if count > 1:
         log.warning("systemd passed %d sockets; mcpod uses the first", count)
-    os.set_inheritable(SD_LISTEN_FDS_START, False)
-    sock = socket.socket(fileno=SD_LISTEN_FDS_START)
+    try:
+        os.set_inheritable(SD_LISTEN_FDS_START, False)
+        sock = socket.socket(fileno=SD_LISTEN_FDS_START)
+    except OSError as exc:
+        log.error("LISTEN_FDS is set but fd 3 is unusable (%s); binding the socket instead", exc)
+        return None
     if sock.family != socket.AF_UNIX:
         log.error("the activated socket is not a Unix socket; ignoring it")
         sock.detach()
