@@ -37,7 +37,7 @@ test: install $(NODE_TOOLS)
 
 check: lint test
 
-# Installs the peers (pinned, under bench/.peers/), then one run of every figure (~10 min).
+# Installs the peers (pinned, under bench/.peers/), then one run of every figure (~7 min).
 bench: install $(NODE_TOOLS)
 	scripts/install-bench-peers
 	$(PY) -m bench
