@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 import threading
+import time
 
 import pytest
 
@@ -173,3 +174,51 @@ def test_a_log_message_reaches_the_session_whose_request_is_in_flight(daemon: Da
     finally:
         asking.close()
         idle.close()
+
+
+def test_resource_updates_reach_only_subscribed_sessions(daemon: DaemonHome) -> None:
+    subscriber, other = ShimProcess(daemon.env), ShimProcess(daemon.env)
+    try:
+        subscriber.initialize()
+        other.initialize()
+        subscriber.request(1, "resources/list")
+        uri = subscriber.response(1)["result"]["resources"][0]["uri"]
+        subscriber.request(2, "resources/subscribe", {"uri": uri})
+        assert subscriber.response(2)["result"] == {}
+        subscriber.request(
+            3, "tools/call", {"name": "everything__toggle-subscriber-updates", "arguments": {}}
+        )
+        subscriber.response(3)
+        deadline = time.monotonic() + 30
+        while True:  # server-everything sends updates for subscribed URIs every few seconds
+            message = subscriber.next(timeout=max(1, deadline - time.monotonic()))
+            if message.get("method") == "notifications/resources/updated":
+                assert message["params"]["uri"] == uri
+                break
+        other.request(4, "ping")
+        assert other.next() == {"jsonrpc": "2.0", "id": 4, "result": {}}  # nothing before it
+    finally:
+        subscriber.close()
+        other.close()
+
+
+def test_completion_is_routed_to_the_prompt_owner(daemon: DaemonHome) -> None:
+    shim = ShimProcess(daemon.env)
+    try:
+        shim.initialize()
+        shim.request(1, "prompts/list")
+        prompts = shim.response(1)["result"]["prompts"]
+        completable = next(p for p in prompts if p["name"] == "everything__completable-prompt")
+        argument = completable["arguments"][0]["name"]
+        shim.request(2, "completion/complete", {
+            "ref": {"type": "ref/prompt", "name": "everything__completable-prompt"},
+            "argument": {"name": argument, "value": ""},
+        })  # fmt: skip
+        values = shim.response(2)["result"]["completion"]["values"]
+        assert values, "the upstream's completions come back"
+        shim.request(3, "completion/complete", {
+            "ref": {"type": "ref/prompt", "name": "nosuch__prompt"}, "argument": {"name": "x", "value": ""},
+        })  # fmt: skip
+        assert shim.response(3)["error"]["code"] == -32602
+    finally:
+        shim.close()
