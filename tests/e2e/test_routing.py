@@ -216,9 +216,10 @@ def test_completion_is_routed_to_the_prompt_owner(daemon: DaemonHome) -> None:
         })  # fmt: skip
         values = shim.response(2)["result"]["completion"]["values"]
         assert values, "the upstream's completions come back"
-        shim.request(3, "completion/complete", {
-            "ref": {"type": "ref/prompt", "name": "nosuch__prompt"}, "argument": {"name": "x", "value": ""},
-        })  # fmt: skip
+        unknown = {"type": "ref/prompt", "name": "nosuch__prompt"}
+        shim.request(
+            3, "completion/complete", {"ref": unknown, "argument": {"name": "x", "value": ""}}
+        )
         assert shim.response(3)["error"]["code"] == -32602
     finally:
         shim.close()
