@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import select
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -147,16 +146,6 @@ def percentile(values: Sequence[float], q: float) -> float:
     ordered = sorted(values)
     index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
     return ordered[index]
-
-
-def summary(values: Sequence[float]) -> dict[str, float]:
-    return {
-        "p50": statistics.median(values),
-        "p99": percentile(values, 99),
-        "min": min(values),
-        "max": max(values),
-        "n": len(values),
-    }
 
 
 class Daemon:

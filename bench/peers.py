@@ -12,7 +12,7 @@ from typing import Any
 import psutil
 
 from bench.contenders import ALL, Contender
-from bench.harness import StdioPeer, percentile, tree_rss
+from bench.harness import INIT_PARAMS, StdioPeer, percentile, tree_rss
 from mcpod.daemon.catalog import estimate_tokens
 from mcpod.daemon.metatools import META_TOOLS
 
@@ -46,7 +46,7 @@ def session_ready(c: Contender, runs: int) -> dict[str, Any]:
     for _ in range(runs):
         started = time.perf_counter()
         peers = c.session()
-        ids = [p.send("initialize", _INIT) for p in peers]
+        ids = [p.send("initialize", INIT_PARAMS) for p in peers]
         for peer, request_id in zip(peers, ids, strict=True):
             peer.wait(request_id)
             peer.notify_initialized()
@@ -181,12 +181,6 @@ def _close_all(c: Contender, peers: list[StdioPeer]) -> None:
     for peer in peers:
         peer.close()
 
-
-_INIT = {
-    "protocolVersion": "2025-11-25",
-    "capabilities": {},
-    "clientInfo": {"name": "bench", "version": "1"},
-}
 
 if __name__ == "__main__":
     import json

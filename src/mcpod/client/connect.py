@@ -21,10 +21,9 @@ from mcpod.protocol import (
     DaemonUnavailable,
     ErrorCode,
     HandshakeFailed,
-    LineSplitter,
-    Oversized,
     Paths,
     ensure_private_dir,
+    error_code,
 )
 
 TYPE_CHECKING = False  # not `from typing`: the shim's start-up cannot afford it
@@ -35,6 +34,7 @@ if TYPE_CHECKING:
 ABSENT_ERRNOS = (errno.ENOENT, errno.ECONNREFUSED)
 SPAWN_TIMEOUT_S = 30.0  # the daemon imports the mcp SDK (~0.7 s) and takes its lock first
 HANDSHAKE_TIMEOUT_S = 10.0
+MAX_WELCOME_BYTES = 1 << 20
 
 
 def connect(paths: Paths) -> socket.socket:
@@ -69,9 +69,10 @@ def handshake(sock: socket.socket, hello: dict[str, Any]) -> tuple[dict[str, Any
     """
     sock.settimeout(HANDSHAKE_TIMEOUT_S)
     sock.sendall(json.dumps(hello, separators=(",", ":")).encode() + b"\n")
-    splitter = LineSplitter()
     received = b""
-    while True:
+    while b"\n" not in received:
+        if len(received) > MAX_WELCOME_BYTES:
+            raise HandshakeFailed("the daemon sent an oversized handshake")
         try:
             chunk = sock.recv(65536)
         except TimeoutError:
@@ -81,26 +82,20 @@ def handshake(sock: socket.socket, hello: dict[str, Any]) -> tuple[dict[str, Any
         if not chunk:
             raise HandshakeFailed("the daemon closed the connection during the handshake")
         received += chunk
-        if b"\n" in received:
-            break
     sock.settimeout(None)
     first, _, rest = received.partition(b"\n")
-    lines = list(splitter.feed(first + b"\n"))
-    if not lines or isinstance(lines[0], Oversized):
-        raise HandshakeFailed("the daemon sent an unreadable handshake")
-    answer = json.loads(lines[0])
+    try:
+        answer = json.loads(first)
+    except ValueError:
+        raise HandshakeFailed("the daemon sent an unreadable handshake") from None
     if answer.get("type") == "error":
-        raise HandshakeFailed(answer.get("message", "refused"), code=_code(answer))
+        raise HandshakeFailed(
+            answer.get("message", "refused"),
+            code=error_code(answer.get("code"), ErrorCode.HANDSHAKE_FAILED),
+        )
     if answer.get("type") != "welcome":
         raise HandshakeFailed(f"unexpected handshake answer: {answer.get('type')!r}")
     return answer, rest
-
-
-def _code(answer: dict[str, Any]) -> ErrorCode:
-    try:
-        return ErrorCode(int(answer.get("code") or ErrorCode.HANDSHAKE_FAILED))
-    except ValueError:
-        return ErrorCode.HANDSHAKE_FAILED
 
 
 def spawn_daemon(paths: Paths) -> subprocess.Popen[bytes]:

@@ -14,6 +14,7 @@ from mcpod.protocol import (
     Oversized,
     Paths,
     RpcError,
+    error_code,
 )
 
 TYPE_CHECKING = False  # not `from typing`: the shim's start-up cannot afford it
@@ -52,7 +53,11 @@ class ControlClient:
                 break
         if "error" in message:
             err = message["error"]
-            raise RpcError(err.get("message", "error"), code=_code(err), data=err.get("data"))
+            raise RpcError(
+                err.get("message", "error"),
+                code=error_code(err.get("code"), ErrorCode.INTERNAL_ERROR),
+                data=err.get("data"),
+            )
         return message.get("result")
 
     def _read_message(self) -> dict[str, Any]:
@@ -75,10 +80,3 @@ class ControlClient:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def _code(err: dict[str, Any]) -> ErrorCode:
-    try:
-        return ErrorCode(int(err.get("code") or ErrorCode.HANDSHAKE_FAILED))
-    except ValueError:
-        return ErrorCode.INTERNAL_ERROR

@@ -114,11 +114,12 @@ class Daemon:
             self._tg.start_soon(self._broadcast, upstream.name, kinds)
 
     async def _broadcast(self, server: str, kinds: set[ListKind]) -> None:
+        # Templates have no list_changed of their own: clients re-list them with resources.
+        notified = {"resources" if k == "resourceTemplates" else k for k in kinds}
         for session in list(self.sessions.values()):
-            if server not in session.surface.visible():
-                continue
-            for kind in {"resources" if k == "resourceTemplates" else k for k in kinds}:
-                await session.notify_list_changed(kind)
+            if server in session.surface.visible():
+                for kind in notified:
+                    await session.notify_list_changed(kind)
 
     async def _upstream_notification(
         self, upstream: Upstream, method: str, params: dict[str, Any]

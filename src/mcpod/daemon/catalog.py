@@ -82,6 +82,8 @@ class Catalog:
         self.version = 0
         self.tool_routes: dict[str, tuple[str, str]] = {}  # exposed name -> (server, tool)
         self.prompt_routes: dict[str, tuple[str, str]] = {}
+        self._uris: dict[str, set[str]] = {}  # server -> resource URIs
+        self._templates: dict[str, list[re.Pattern[str]]] = {}  # server -> URI templates
         self._views: dict[frozenset[str], View] = {}
         self._index: SearchIndex | None = None
 
@@ -140,6 +142,16 @@ class Catalog:
         self._views.clear()
         self._index = None
         self.tool_routes, self.prompt_routes = {}, {}
+        self._uris = {
+            n: {str(r.get("uri")) for r in e.lists["resources"]} for n, e in self.entries.items()
+        }
+        self._templates = {
+            n: [
+                template_pattern(str(t.get("uriTemplate", "")))
+                for t in e.lists["resourceTemplates"]
+            ]
+            for n, e in self.entries.items()
+        }
         for entry in self.entries.values():
             for tool in entry.lists["tools"]:
                 self.tool_routes[namespaced(entry.name, str(tool.get("name")))] = (
@@ -177,16 +189,11 @@ class Catalog:
         return view
 
     def owner_of_uri(self, uri: str, servers: frozenset[str]) -> str | None:
+        """The first server (by name) among `servers` listing `uri` or a template matching it."""
         for name in sorted(servers):
-            entry = self.entries.get(name)
-            if entry is None:
-                continue
-            if any(r.get("uri") == uri for r in entry.lists["resources"]):
+            if uri in self._uris.get(name, ()):
                 return name
-            if any(
-                template_matches(t.get("uriTemplate", ""), uri)
-                for t in entry.lists["resourceTemplates"]
-            ):
+            if any(pattern.fullmatch(uri) for pattern in self._templates.get(name, ())):
                 return name
         return None
 
@@ -238,8 +245,8 @@ def _uses_secrets(server: ServerConfig) -> bool:
     return any(_SECRET_NAME.search(name) for name in names)
 
 
-def template_matches(template: str, uri: str) -> bool:
-    """RFC 6570 level-1/2 match: `{x}` is one path segment, `{+x}` / `{/x*}` more."""
+def template_pattern(template: str) -> re.Pattern[str]:
+    """An RFC 6570 level-1/2 template as a regex: `{x}` one path segment, `{+x}`/`{/x*}` more."""
     out, pos = [], 0
     for match in re.finditer(r"\{([^}]*)\}", template):
         out.append(re.escape(template[pos : match.start()]))
@@ -247,4 +254,4 @@ def template_matches(template: str, uri: str) -> bool:
         out.append(".*" if expr[:1] in "+#/?&" or expr.endswith("*") else "[^/]*")
         pos = match.end()
     out.append(re.escape(template[pos:]))
-    return re.fullmatch("".join(out), uri) is not None
+    return re.compile("".join(out))

@@ -18,7 +18,7 @@ from mcpod import __version__
 from mcpod.daemon.control import serve_control
 from mcpod.daemon.peercred import peer_credentials
 from mcpod.daemon.session import Session
-from mcpod.protocol import CAPABILITIES, PROTOCOL_VERSION, ErrorCode, LineSplitter, Oversized
+from mcpod.protocol import CAPABILITIES, PROTOCOL_VERSION, ErrorCode
 from mcpod.protocol.wire import HandshakeError, Hello, Welcome, encoder, handshake_decoder
 
 if TYPE_CHECKING:
@@ -81,7 +81,6 @@ class _BadHello(Exception):
 
 
 async def _read_hello(stream: anyio.abc.SocketStream) -> tuple[Hello, bytes]:
-    splitter = LineSplitter(MAX_HELLO_BYTES)
     received = b""
     with anyio.move_on_after(HELLO_TIMEOUT_S):
         while b"\n" not in received:
@@ -95,11 +94,10 @@ async def _read_hello(stream: anyio.abc.SocketStream) -> tuple[Hello, bytes]:
     if b"\n" not in received:
         raise _BadHello(f"no hello within {HELLO_TIMEOUT_S:.0f} s")
     first, _, rest = received.partition(b"\n")
-    lines = list(splitter.feed(first + b"\n"))
-    if not lines or isinstance(lines[0], Oversized):
+    if not first.strip():
         raise _BadHello("empty hello")
     try:
-        message = handshake_decoder.decode(lines[0])
+        message = handshake_decoder.decode(first)
     except msgspec.MsgspecError as exc:
         raise _BadHello(f"unreadable hello: {exc}") from None
     if not isinstance(message, Hello):

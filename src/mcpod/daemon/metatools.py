@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from mcpod.daemon.catalog import estimate_tokens, one_line
@@ -97,8 +96,6 @@ META_TOOLS: list[dict[str, Any]] = [
 META_NAMES = frozenset(t["name"] for t in META_TOOLS)
 MAX_LIMIT = 50
 BROWSE_WAIT_S = 15.0  # how long browsing waits for servers still being indexed (first start)
-
-Handler = Callable[["MetaTools", "Session", dict[str, Any]], Awaitable[str | dict[str, Any]]]
 
 
 def text_result(text: str, error: bool = False) -> dict[str, Any]:

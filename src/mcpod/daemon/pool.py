@@ -28,9 +28,8 @@ class Pool:
         broadcast: Broadcast,
         notify: Notify,
     ) -> None:
-        self._broadcast = broadcast
         self.upstreams: dict[str, Upstream] = {
-            server.name: Upstream(server, paths, task_group, self._lists_changed, notify)
+            server.name: Upstream(server, paths, task_group, broadcast, notify)
             for server in config.enabled
         }
         self.config = config
@@ -58,9 +57,6 @@ class Pool:
             return self.upstreams[name]
         except KeyError:
             raise McpodError(f"no server named {name!r} in {self.config.path}") from None
-
-    async def _lists_changed(self, upstream: Upstream, kinds: set[ListKind]) -> None:
-        await self._broadcast(upstream, kinds)
 
     async def stop_all(self) -> None:
         async with anyio.create_task_group() as tg:

@@ -150,6 +150,12 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
 }
 
 
+SYNONYMS_OF: dict[str, tuple[str, ...]] = {}  # the reverse direction: "repository" -> ("repo",)
+for _key, _values in SYNONYMS.items():
+    for _value in _values:
+        SYNONYMS_OF[_value] = (*SYNONYMS_OF.get(_value, ()), _key)
+
+
 def stem(word: str) -> str:
     for suffix, keep in (
         ("ies", "y"),
@@ -278,9 +284,8 @@ class SearchIndex:
             add(term, term, 1.0)
             for synonym in SYNONYMS.get(term, ()):
                 add(term, stem(synonym), SYNONYM_DISCOUNT)
-            for key, values in SYNONYMS.items():
-                if term in values:
-                    add(term, key, SYNONYM_DISCOUNT)
+            for key in SYNONYMS_OF.get(term, ()):
+                add(term, key, SYNONYM_DISCOUNT)
             if term not in self.postings:
                 for candidate in self._near(term):
                     add(term, candidate, TYPO_DISCOUNT)

@@ -122,7 +122,8 @@ class Session:
             self._on_notification(method, params)
             return
         request_id = envelope.id
-        if _key(request_id) in self._inflight:
+        key = _key(request_id)
+        if key in self._inflight:
             await self.send_error(
                 request_id,
                 ErrorCode.INVALID_REQUEST,
@@ -130,7 +131,7 @@ class Session:
             )
             return
         scope = anyio.CancelScope()
-        self._inflight[_key(request_id)] = scope
+        self._inflight[key] = scope
         self._idle = anyio.Event()
         self.requests += 1
         tg.start_soon(self._serve, request_id, method, params, scope)

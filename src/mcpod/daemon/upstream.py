@@ -15,6 +15,7 @@ import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
+from pathlib import Path
 from typing import Any, TextIO
 
 import anyio
@@ -185,7 +186,7 @@ class Upstream:
             self._finished.set()
 
     @property
-    def log_path(self) -> Any:
+    def log_path(self) -> Path:
         return self._paths.server_log(self.name)
 
     def _open_log(self) -> TextIO:
@@ -246,10 +247,6 @@ class Upstream:
             self.active_sessions[session_id] -= 1
             if self.active_sessions[session_id] <= 0:
                 del self.active_sessions[session_id]
-
-    async def notify(self, method: str, params: dict[str, Any] | None) -> None:
-        if self._dispatcher is not None:
-            await self._dispatcher.notify(method, params)
 
     async def _refresh(self, kinds: set[ListKind]) -> set[ListKind]:
         """Re-list `kinds` (all pages); return the kinds whose content changed."""

@@ -13,6 +13,7 @@ from mcpod.protocol.errors import (
     PathError,
     RpcError,
     UpstreamUnavailable,
+    error_code,
 )
 from mcpod.protocol.framing import MAX_LINE_BYTES, LineSplitter, Oversized
 from mcpod.protocol.paths import Paths, ensure_private_dir, resolve_paths
@@ -49,5 +50,6 @@ __all__ = [
     "RpcError",
     "UpstreamUnavailable",
     "ensure_private_dir",
+    "error_code",
     "resolve_paths",
 ]

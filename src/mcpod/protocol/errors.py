@@ -36,6 +36,14 @@ class ErrorCode(IntEnum):
     SHUTTING_DOWN = -32092
 
 
+def error_code(value: object, default: ErrorCode) -> ErrorCode:
+    """The registry's code for a wire value, or `default` for one it does not know."""
+    try:
+        return ErrorCode(int(value))  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return default
+
+
 class McpodError(Exception):
     """Base of every mcpod error: a wire code and a message that says what to do."""
 

@@ -13,6 +13,7 @@ import selectors
 import socket
 import sys
 
+from mcpod import __version__
 from mcpod.client.connect import connect_or_spawn, handshake, hello_message
 from mcpod.protocol import (
     ROLE_SESSION,
@@ -35,20 +36,18 @@ def main(argv: list[str] | None = None) -> int:
         _say(f"{exc}\n{USAGE}")
         return 2
     try:
-        sock = open_session(client_args)
+        sock = connect_or_spawn(resolve_paths())
     except (McpodError, OSError) as exc:
-        reason = exc.message if isinstance(exc, McpodError) else str(exc)
-        _say(f"cannot reach the mcpod daemon: {reason}")
-        return answer_with_errors(reason)
+        _say(f"cannot reach the mcpod daemon: {_reason(exc)}")
+        return answer_with_errors(_reason(exc))
     try:
         welcome, rest = handshake(sock, _session_hello(client_args))
     except (McpodError, OSError) as exc:
-        reason = exc.message if isinstance(exc, McpodError) else str(exc)
-        _say(f"the mcpod daemon refused this session: {reason}")
-        return answer_with_errors(reason)
-    if welcome.get("version") != _own_version():
+        _say(f"the mcpod daemon refused this session: {_reason(exc)}")
+        return answer_with_errors(_reason(exc))
+    if welcome.get("version") != __version__:
         _say(
-            f"note: daemon runs mcpod {welcome.get('version')}, this shim is {_own_version()}; "
+            f"note: daemon runs mcpod {welcome.get('version')}, this shim is {__version__}; "
             "run `mcpod stop` to restart it on the new version"
         )
     return pump(sock, rest)
@@ -67,10 +66,6 @@ def parse_args(argv: list[str]) -> dict[str, str]:
             raise ValueError(f"mcpod-shim: {key} needs a value")
         args[key[2:]] = value
     return args
-
-
-def open_session(client_args: dict[str, str]) -> socket.socket:
-    return connect_or_spawn(resolve_paths())
 
 
 def _session_hello(client_args: dict[str, str]) -> dict[str, object]:
@@ -151,10 +146,8 @@ def _say(text: str) -> None:
     sys.stderr.flush()
 
 
-def _own_version() -> str:
-    from mcpod import __version__
-
-    return __version__
+def _reason(exc: BaseException) -> str:
+    return exc.message if isinstance(exc, McpodError) else str(exc)
 
 
 if __name__ == "__main__":
