@@ -19,9 +19,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+from mcpod.config import ServerConfig
 from mcpod.daemon.catalog import Catalog, estimate_tokens
-from mcpod.daemon.config import ServerConfig
-from mcpod.daemon.metatools import META_TOOLS
+from mcpod.daemon.exposure import META_TOOLS
 
 DATA = Path(__file__).resolve().parent / "data"
 

@@ -23,7 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.harness import NODE, ROOT, Daemon, StdioPeer, direct_peer, servers
+from bench.harness import NODE, ROOT, Daemon, StdioClient, direct_peer, servers, stdio_peer
 
 PEERS = ROOT / "bench" / ".peers"
 MCP_PROXY = PEERS / "mcp-proxy" / "bin" / "mcp-proxy"
@@ -44,11 +44,11 @@ class Contender:
 
     def stop(self) -> None: ...
 
-    def session(self) -> list[StdioPeer]:
+    def session(self) -> list[StdioClient]:
         """The client-side processes of one new session, spawned now."""
         raise NotImplementedError
 
-    def echo_session(self) -> StdioPeer:
+    def echo_session(self) -> StdioClient:
         """One client-side process that reaches the everything server's echo."""
         return self.session()[0]
 
@@ -60,10 +60,10 @@ class Contender:
 class Direct(Contender):
     name, note, echo_tool = "direct (status quo)", "each session spawns its own servers", "echo"
 
-    def session(self) -> list[StdioPeer]:
+    def session(self) -> list[StdioClient]:
         return [direct_peer(spec) for spec in servers().values()]
 
-    def echo_session(self) -> StdioPeer:
+    def echo_session(self) -> StdioClient:
         return direct_peer(servers()["everything"])
 
 
@@ -76,7 +76,7 @@ class Mcpod(Contender):
     def stop(self) -> None:
         self.daemon.stop()
 
-    def session(self) -> list[StdioPeer]:
+    def session(self) -> list[StdioClient]:
         return [self.daemon.shim()]
 
     def shared_pids(self) -> list[int]:
@@ -115,12 +115,12 @@ class HttpPeer(Contender):
             os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait()
 
-    def bridge(self, path: str) -> StdioPeer:
+    def bridge(self, path: str) -> StdioClient:
         url = f"http://127.0.0.1:{self.port}{path}"
         args = (
             ["--transport", "streamablehttp", url] if self.transport == "streamablehttp" else [url]
         )
-        return StdioPeer([str(MCP_PROXY), *args])
+        return stdio_peer([str(MCP_PROXY), *args])
 
     def shared_pids(self) -> list[int]:
         return [self.proc.pid]
@@ -138,10 +138,10 @@ class McpProxy(HttpPeer):
     def command(self) -> list[str]:
         return [str(MCP_PROXY), "--named-server-config", str(self.config), "--port", str(self.port)]
 
-    def session(self) -> list[StdioPeer]:
+    def session(self) -> list[StdioClient]:
         return [self.bridge(f"/servers/{name}/mcp") for name in servers()]
 
-    def echo_session(self) -> StdioPeer:
+    def echo_session(self) -> StdioClient:
         return self.bridge("/servers/everything/mcp")
 
 
@@ -154,7 +154,7 @@ class McpHub(HttpPeer):
     def command(self) -> list[str]:
         return [str(NODE), str(MCP_HUB), "--port", str(self.port), "--config", str(self.config)]
 
-    def session(self) -> list[StdioPeer]:
+    def session(self) -> list[StdioClient]:
         return [self.bridge("/mcp")]
 
 
@@ -175,7 +175,7 @@ class FastMcp(HttpPeer):
     def env(self) -> dict[str, str]:
         return {**os.environ, "FASTMCP_SHOW_SERVER_BANNER": "false", "FASTMCP_LOG_LEVEL": "WARNING"}
 
-    def session(self) -> list[StdioPeer]:
+    def session(self) -> list[StdioClient]:
         return [self.bridge("/mcp")]
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import select
 import subprocess
 import sys
 import tempfile
@@ -15,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import psutil
+
+from mcpod.client.stdio import StdioClient
 
 ROOT = Path(__file__).resolve().parent.parent
 NODE_MODULES = ROOT / "tools" / "node" / "node_modules"
@@ -52,81 +53,13 @@ def servers() -> dict[str, dict[str, Any]]:
     }
 
 
-class StdioPeer:
-    """A child process spoken to with newline-delimited JSON-RPC."""
-
-    def __init__(self, argv: Sequence[str], env: dict[str, str] | None = None) -> None:
-        self.started = time.perf_counter()
-        self.proc = subprocess.Popen(
-            list(argv), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-            env={**os.environ, **(env or {})},
-        )  # fmt: skip
-        self._id = 0
-        self._buffer = b""
-        self._lines: list[bytes] = []
-
-    def send(self, method: str, params: dict[str, Any] | None = None) -> int:
-        self._id += 1
-        line = json.dumps(
-            {"jsonrpc": "2.0", "id": self._id, "method": method, "params": params or {}}
-        )
-        assert self.proc.stdin is not None
-        self.proc.stdin.write(line.encode() + b"\n")
-        self.proc.stdin.flush()
-        return self._id
-
-    def wait(self, request_id: int, timeout: float = READ_TIMEOUT_S) -> dict[str, Any]:
-        deadline = time.monotonic() + timeout
-        while True:
-            message: dict[str, Any] = json.loads(self._readline(deadline))
-            if message.get("id") == request_id and "method" not in message:
-                if "error" in message:
-                    raise RuntimeError(message["error"])
-                result: dict[str, Any] = message["result"]
-                return result
-
-    def _readline(self, deadline: float) -> bytes:
-        """One line from the child's stdout, or TimeoutError: a hung peer must not hang the run."""
-        assert self.proc.stdout is not None
-        fd = self.proc.stdout.fileno()
-        while not self._lines:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0 or not select.select([fd], [], [], remaining)[0]:
-                raise TimeoutError(
-                    f"no answer from {self.proc.args[0]} within {READ_TIMEOUT_S:.0f} s"
-                )
-            chunk = os.read(fd, 1 << 20)
-            if not chunk:
-                raise RuntimeError(f"{self.proc.args} exited with {self.proc.wait()}")
-            *complete, self._buffer = (self._buffer + chunk).split(b"\n")
-            self._lines.extend(line for line in complete if line.strip())
-        return self._lines.pop(0)
-
-    def request(self, method: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
-        return self.wait(self.send(method, params))
-
-    def initialize(self) -> dict[str, Any]:
-        result = self.request("initialize", INIT_PARAMS)
-        self.notify_initialized()
-        return result
-
-    def notify_initialized(self) -> None:
-        assert self.proc.stdin is not None
-        self.proc.stdin.write(b'{"jsonrpc":"2.0","method":"notifications/initialized"}\n')
-        self.proc.stdin.flush()
-
-    def close(self) -> None:
-        if self.proc.stdin:
-            self.proc.stdin.close()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+def stdio_peer(argv: Sequence[str], env: dict[str, str] | None = None) -> StdioClient:
+    """A child spoken to with the project's one blocking stdio JSON-RPC client."""
+    return StdioClient(argv, env={**os.environ, **(env or {})}, timeout=READ_TIMEOUT_S)
 
 
-def direct_peer(spec: dict[str, Any]) -> StdioPeer:
-    return StdioPeer([spec["command"], *spec.get("args", [])], spec.get("env"))
+def direct_peer(spec: dict[str, Any]) -> StdioClient:
+    return stdio_peer([spec["command"], *spec.get("args", [])], spec.get("env"))
 
 
 def tree_rss(pids: Sequence[int]) -> int:
@@ -175,8 +108,10 @@ class Daemon:
         )  # fmt: skip
         return json.loads(out.stdout)
 
-    def shim(self) -> StdioPeer:
-        return StdioPeer([str(BIN / "mcpod-shim"), "--mode", "all"], {"MCPOD_HOME": str(self.home)})
+    def shim(self) -> StdioClient:
+        return stdio_peer(
+            [str(BIN / "mcpod-shim"), "--mode", "all"], {"MCPOD_HOME": str(self.home)}
+        )
 
     def stop(self) -> None:
         subprocess.run(

@@ -12,9 +12,9 @@ from typing import Any
 import psutil
 
 from bench.contenders import ALL, Contender
-from bench.harness import INIT_PARAMS, StdioPeer, percentile, tree_rss
+from bench.harness import INIT_PARAMS, StdioClient, percentile, tree_rss
 from mcpod.daemon.catalog import estimate_tokens
-from mcpod.daemon.metatools import META_TOOLS
+from mcpod.daemon.exposure import META_TOOLS
 
 LARGE = 1 << 20  # 1 MiB of text, echoed back
 
@@ -46,10 +46,10 @@ def session_ready(c: Contender, runs: int) -> dict[str, Any]:
     for _ in range(runs):
         started = time.perf_counter()
         peers = c.session()
-        ids = [p.send("initialize", INIT_PARAMS) for p in peers]
+        ids = [p.send_request("initialize", INIT_PARAMS) for p in peers]
         for peer, request_id in zip(peers, ids, strict=True):
             peer.wait(request_id)
-            peer.notify_initialized()
+            peer.notify("notifications/initialized")
         lists = [p.request("tools/list")["tools"] for p in peers]
         times.append((time.perf_counter() - started) * 1000)
         tools = sum(len(tl) for tl in lists)
@@ -85,7 +85,7 @@ def throughput(c: Contender, sessions: int, calls: int, rounds: int) -> dict[str
             peer.initialize()
         params = {"name": c.echo_tool, "arguments": {"message": "hello"}}
 
-        def work(peer: StdioPeer, params: dict[str, Any] = params) -> None:
+        def work(peer: StdioClient, params: dict[str, Any] = params) -> None:
             for _ in range(calls):
                 peer.request("tools/call", params)
 
@@ -177,7 +177,7 @@ def _stderr(text: str) -> None:
     print(f"[bench] {text}", file=sys.stderr, flush=True)
 
 
-def _close_all(c: Contender, peers: list[StdioPeer]) -> None:
+def _close_all(c: Contender, peers: list[StdioClient]) -> None:
     for peer in peers:
         peer.close()
 

@@ -28,7 +28,7 @@ def test_broken_servers_do_not_stall_or_hide_the_good_ones(mcpod_home: DaemonHom
     try:
         shim.initialize()
         started = time.monotonic()
-        shim.request(1, "tools/list")
+        shim.raw_request(1, "tools/list")
         names = {t["name"] for t in shim.response(1)["result"]["tools"]}
         first = time.monotonic() - started
         assert "good__whoami" in names and not any(
@@ -36,11 +36,11 @@ def test_broken_servers_do_not_stall_or_hide_the_good_ones(mcpod_home: DaemonHom
         )
         time.sleep(1.2)  # past the first retry backoff
         started = time.monotonic()
-        shim.request(2, "tools/list")
+        shim.raw_request(2, "tools/list")
         shim.response(2)
         second = time.monotonic() - started
         assert second < 1.5 < first + 0.5, (first, second)  # only the first list waited (~2 s)
-        shim.request(3, "tools/call", {"name": "good__whoami", "arguments": {}})
+        shim.raw_request(3, "tools/call", {"name": "good__whoami", "arguments": {}})
         assert shim.response(3)["result"]["content"][0]["text"].isdigit()
     finally:
         shim.close()
@@ -62,18 +62,18 @@ def test_a_broken_server_is_an_error_result_in_lazy_mode(mcpod_home: DaemonHome)
     shim = ShimProcess(mcpod_home.env, "--mode", "lazy")
     try:
         shim.initialize()
-        shim.request(
+        shim.raw_request(
             1, "tools/call", {"name": "mcpod_activate", "arguments": {"servers": ["missing"]}}
         )
         text = shim.response(1)["result"]["content"][0]["text"]
         assert "missing: not available" in text and "Nothing activated" in text
-        shim.request(
+        shim.raw_request(
             2, "tools/call", {"name": "mcpod_call", "arguments": {"server": "missing", "tool": "x"}}
         )
         error = shim.response(2)
         message = error.get("error", {}).get("message") or error["result"]["content"][0]["text"]
         assert "'missing' is not available" in message and "missing.log" in message
-        shim.request(3, "tools/call", {"name": "mcpod_catalog", "arguments": {}})
+        shim.raw_request(3, "tools/call", {"name": "mcpod_catalog", "arguments": {}})
         assert "missing [failed]" in shim.response(3)["result"]["content"][0]["text"]
     finally:
         shim.close()

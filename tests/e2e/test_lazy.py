@@ -128,7 +128,7 @@ def test_the_catalog_survives_a_restart_without_starting_servers(mcpod_home: Dae
     shim = ShimProcess(mcpod_home.env, "--mode", "lazy")
     try:
         shim.initialize()
-        shim.request(1, "tools/call", {"name": "mcpod_search", "arguments": {"query": "sleep"}})
+        shim.raw_request(1, "tools/call", {"name": "mcpod_search", "arguments": {"query": "sleep"}})
         assert "probe / sleep" in shim.response(1)["result"]["content"][0]["text"]
     finally:
         shim.close()
@@ -166,32 +166,32 @@ def test_profiles_and_client_defaults_choose_the_surface(mcpod_home: DaemonHome)
     by_client = ShimProcess(mcpod_home.env, "--mode", "lazy")
     try:
         focused.initialize()
-        focused.request(1, "tools/list")
+        focused.raw_request(1, "tools/list")
         names = {t["name"] for t in focused.response(1)["result"]["tools"]}
         assert (
             names >= META
             and "probe__whoami" in names
             and not any(n.startswith("everything") for n in names)
         )
-        focused.request(
+        focused.raw_request(
             2,
             "tools/call",
             {"name": "mcpod_call", "arguments": {"server": "everything", "tool": "echo"}},
         )
         assert "No server named 'everything'" in focused.response(2)["result"]["content"][0]["text"]
         plain.initialize()
-        plain.request(3, "tools/list")
+        plain.raw_request(3, "tools/list")
         names = {t["name"] for t in plain.response(3)["result"]["tools"]}
         assert "probe__whoami" in names and "mcpod_search" not in names
         by_client.initialize()  # client "raw-test" defaults to all, but --mode lazy wins
-        by_client.request(4, "tools/list")
+        by_client.raw_request(4, "tools/list")
         assert {t["name"] for t in by_client.response(4)["result"]["tools"]} == META
     finally:
         for shim in (focused, plain, by_client):
             shim.close()
     client_default = ShimProcess(mcpod_home.env, "--profile", "nosuch")
     try:
-        client_default.request(
+        client_default.raw_request(
             5, "initialize", {"protocolVersion": "2025-11-25", "capabilities": {}}
         )
         assert "unknown profile 'nosuch'" in client_default.response(5)["error"]["message"]

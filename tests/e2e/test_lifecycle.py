@@ -63,7 +63,7 @@ def test_shims_racing_to_start_end_with_one_daemon(mcpod_home: DaemonHome) -> No
 def test_stop_leaves_no_process_behind(daemon: DaemonHome) -> None:
     shim = ShimProcess(daemon.env)
     shim.initialize()
-    shim.request(1, "tools/list")
+    shim.raw_request(1, "tools/list")
     shim.response(1)
     pids = [s["pid"] for s in daemon.status()["servers"]]
     assert all(pids), "both upstreams were started by tools/list"
@@ -83,7 +83,7 @@ def test_stop_leaves_no_process_behind(daemon: DaemonHome) -> None:
 def test_sigterm_shuts_down_in_order(daemon: DaemonHome) -> None:
     shim = ShimProcess(daemon.env)
     shim.initialize()
-    shim.request(1, "tools/list")
+    shim.raw_request(1, "tools/list")
     shim.response(1)
     upstreams = [psutil.Process(s["pid"]) for s in daemon.status()["servers"]]
     assert daemon.process is not None
@@ -100,7 +100,7 @@ def test_a_killed_daemon_is_replaced_by_the_next_shim(mcpod_home: DaemonHome) ->
     mcpod_home.write_config({"everything": everything_server()})
     first = ShimProcess(mcpod_home.env)
     first.initialize()
-    first.request(1, "tools/list")
+    first.raw_request(1, "tools/list")
     first.response(1)
     status = mcpod_home.status()
     upstream = psutil.Process(status["servers"][0]["pid"])
@@ -112,7 +112,7 @@ def test_a_killed_daemon_is_replaced_by_the_next_shim(mcpod_home: DaemonHome) ->
     second = ShimProcess(mcpod_home.env)
     try:
         second.initialize()
-        second.request(
+        second.raw_request(
             2, "tools/call", {"name": "everything__echo", "arguments": {"message": "back"}}
         )
         assert second.response(2)["result"]["content"][0]["text"] == "Echo: back"
@@ -126,7 +126,7 @@ def test_a_daemon_that_cannot_start_gives_the_client_a_jsonrpc_error(
 ) -> None:
     (mcpod_home.home / "config.json").write_text('{"mcpServers": {"x": {"args": []}}}')
     shim = ShimProcess(mcpod_home.env)
-    shim.request(1, "initialize", {"protocolVersion": "2025-11-25", "capabilities": {}})
+    shim.raw_request(1, "initialize", {"protocolVersion": "2025-11-25", "capabilities": {}})
     error = shim.response(1)["error"]
     assert error["code"] == -32099
     assert "config.json" in error["message"] and "'command'" in error["message"]
@@ -197,7 +197,9 @@ def test_status_reports_servers_and_sessions(daemon: DaemonHome) -> None:
     shim = ShimProcess(daemon.env)
     try:
         shim.initialize()
-        shim.request(1, "tools/call", {"name": "everything__echo", "arguments": {"message": "x"}})
+        shim.raw_request(
+            1, "tools/call", {"name": "everything__echo", "arguments": {"message": "x"}}
+        )
         shim.response(1)
         status = daemon.status()
         assert {"pid", "version", "uptime_s", "sessions", "servers"} <= status.keys()

@@ -25,7 +25,7 @@ def test_colliding_ids_never_cross_sessions(daemon: DaemonHome) -> None:
         # Both sessions use ids 1..40 at once, with different payloads behind the same ids.
         def fire(tag: str) -> None:
             for i in range(1, 41):
-                shims[tag].request(i, "tools/call", {
+                shims[tag].raw_request(i, "tools/call", {
                     "name": "everything__echo", "arguments": {"message": f"{tag}-{i}"},
                 })  # fmt: skip
 
@@ -52,7 +52,7 @@ def test_same_progress_token_in_two_sessions_stays_apart(daemon: DaemonHome) -> 
         for steps, shim in zip((2, 4), shims, strict=True):
             shim.initialize()
             params = {"name": "probe__count", "arguments": {"steps": steps}}
-            shim.request(7, "tools/call", {**params, "_meta": {"progressToken": "tok"}})
+            shim.raw_request(7, "tools/call", {**params, "_meta": {"progressToken": "tok"}})
         for steps, shim in zip((2, 4), shims, strict=True):
             progress = []
             while True:
@@ -76,7 +76,7 @@ def test_bad_input_gets_errors_and_the_daemon_keeps_serving(daemon: DaemonHome) 
         assert shim.next()["error"]["code"] == -32700
         shim.send_bytes(b'{"jsonrpc":"2.0","id":5,"method":"tools/call","params":[1,2]}\n')
         assert shim.response(5)["error"]["code"] == -32600
-        shim.request(6, "no/such/method")
+        shim.raw_request(6, "no/such/method")
         assert shim.response(6)["error"]["code"] == -32601
         shim.send_bytes(
             b'{"jsonrpc":"2.0","id":8,"method":"ping","params":{"pad":"'
@@ -86,7 +86,9 @@ def test_bad_input_gets_errors_and_the_daemon_keeps_serving(daemon: DaemonHome) 
         error = shim.next(timeout=60)["error"]
         assert error["code"] == -32096 and "exceeds" in error["message"]
         shim.send_bytes(b"\n\n   \n")  # blank lines are ignored
-        shim.request(9, "tools/call", {"name": "everything__echo", "arguments": {"message": "ok"}})
+        shim.raw_request(
+            9, "tools/call", {"name": "everything__echo", "arguments": {"message": "ok"}}
+        )
         assert shim.response(9)["result"]["content"][0]["text"] == "Echo: ok"
     finally:
         shim.close()
@@ -99,9 +101,9 @@ def test_a_dead_upstream_is_an_error_then_restarts(daemon: DaemonHome) -> None:
     shim = ShimProcess(daemon.env)
     try:
         shim.initialize()
-        shim.request(1, "tools/call", {"name": "probe__whoami", "arguments": {}})
+        shim.raw_request(1, "tools/call", {"name": "probe__whoami", "arguments": {}})
         first_pid = int(shim.response(1)["result"]["content"][0]["text"])
-        shim.request(
+        shim.raw_request(
             2, "tools/call", {"name": "probe__sleep", "arguments": {"seconds": 30, "tag": "d1"}}
         )
         # Kill only once the call is running upstream (under load it could still be queued).
@@ -109,7 +111,7 @@ def test_a_dead_upstream_is_an_error_then_restarts(daemon: DaemonHome) -> None:
         psutil.Process(first_pid).kill()
         error = shim.response(2)["error"]
         assert error["code"] == -32000  # connection closed: the call fails, nothing hangs
-        shim.request(3, "tools/call", {"name": "probe__whoami", "arguments": {}})
+        shim.raw_request(3, "tools/call", {"name": "probe__whoami", "arguments": {}})
         second_pid = int(shim.response(3)["result"]["content"][0]["text"])
         assert second_pid != first_pid
         probe = next(s for s in daemon.status()["servers"] if s["name"] == "probe")
@@ -158,7 +160,7 @@ def test_a_log_message_reaches_the_session_whose_request_is_in_flight(daemon: Da
     try:
         asking.initialize()
         idle.initialize()
-        asking.request(
+        asking.raw_request(
             1, "tools/call", {"name": "probe__say", "arguments": {"message": "hello-log"}}
         )
         logs = []
@@ -169,7 +171,7 @@ def test_a_log_message_reaches_the_session_whose_request_is_in_flight(daemon: Da
             elif message.get("id") == 1:
                 break
         assert logs == ["hello-log"]
-        idle.request(2, "ping")  # the idle session got nothing before its own answer
+        idle.raw_request(2, "ping")  # the idle session got nothing before its own answer
         assert idle.next() == {"jsonrpc": "2.0", "id": 2, "result": {}}
     finally:
         asking.close()
@@ -181,11 +183,11 @@ def test_resource_updates_reach_only_subscribed_sessions(daemon: DaemonHome) -> 
     try:
         subscriber.initialize()
         other.initialize()
-        subscriber.request(1, "resources/list")
+        subscriber.raw_request(1, "resources/list")
         uri = subscriber.response(1)["result"]["resources"][0]["uri"]
-        subscriber.request(2, "resources/subscribe", {"uri": uri})
+        subscriber.raw_request(2, "resources/subscribe", {"uri": uri})
         assert subscriber.response(2)["result"] == {}
-        subscriber.request(
+        subscriber.raw_request(
             3, "tools/call", {"name": "everything__toggle-subscriber-updates", "arguments": {}}
         )
         subscriber.response(3)
@@ -195,7 +197,7 @@ def test_resource_updates_reach_only_subscribed_sessions(daemon: DaemonHome) -> 
             if message.get("method") == "notifications/resources/updated":
                 assert message["params"]["uri"] == uri
                 break
-        other.request(4, "ping")
+        other.raw_request(4, "ping")
         assert other.next() == {"jsonrpc": "2.0", "id": 4, "result": {}}  # nothing before it
     finally:
         subscriber.close()
@@ -206,18 +208,18 @@ def test_completion_is_routed_to_the_prompt_owner(daemon: DaemonHome) -> None:
     shim = ShimProcess(daemon.env)
     try:
         shim.initialize()
-        shim.request(1, "prompts/list")
+        shim.raw_request(1, "prompts/list")
         prompts = shim.response(1)["result"]["prompts"]
         completable = next(p for p in prompts if p["name"] == "everything__completable-prompt")
         argument = completable["arguments"][0]["name"]
-        shim.request(2, "completion/complete", {
+        shim.raw_request(2, "completion/complete", {
             "ref": {"type": "ref/prompt", "name": "everything__completable-prompt"},
             "argument": {"name": argument, "value": ""},
         })  # fmt: skip
         values = shim.response(2)["result"]["completion"]["values"]
         assert values, "the upstream's completions come back"
         unknown = {"type": "ref/prompt", "name": "nosuch__prompt"}
-        shim.request(
+        shim.raw_request(
             3, "completion/complete", {"ref": unknown, "argument": {"name": "x", "value": ""}}
         )
         assert shim.response(3)["error"]["code"] == -32602

@@ -35,7 +35,7 @@ def test_an_activated_daemon_serves_and_leaves_the_socket_to_its_owner(
         shim = ShimProcess(mcpod_home.env)  # connects: no daemon spawned by the shim
         try:
             shim.initialize()
-            shim.request(1, "tools/call", {"name": "probe__whoami", "arguments": {}})
+            shim.raw_request(1, "tools/call", {"name": "probe__whoami", "arguments": {}})
             assert shim.response(1)["result"]["content"][0]["text"].isdigit()
         finally:
             shim.close()

@@ -142,9 +142,9 @@ def test_a_client_leaving_with_an_open_listen_closes_promptly(daemon: DaemonHome
 
     meta = {"_meta": {"io.modelcontextprotocol/protocolVersion": "2026-07-28"}}
     shim = ShimProcess(daemon.env)
-    shim.request(1, "server/discover", meta)
+    shim.raw_request(1, "server/discover", meta)
     assert shim.response(1)["result"]["supportedVersions"] == ["2026-07-28"]
-    shim.request(
+    shim.raw_request(
         "l1", "subscriptions/listen", {"notifications": {"toolsListChanged": True}, **meta}
     )
     ack = shim.next()

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import time
-from typing import Any
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -20,50 +18,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--timeout", type=float, default=120.0)
 
 
-class StdioClient:
-    """A minimal blocking MCP client over a child's stdio (stdlib only)."""
-
-    def __init__(self, argv: list[str]) -> None:
-        self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-        self._id = 0
-
-    def request(self, method: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
-        self._id += 1
-        self.send({"jsonrpc": "2.0", "id": self._id, "method": method, "params": params or {}})
-        assert self.proc.stdout is not None
-        while line := self.proc.stdout.readline():
-            message: dict[str, Any] = json.loads(line)
-            if message.get("id") == self._id:
-                if "error" in message:
-                    raise RuntimeError(f"{method}: {message['error'].get('message')}")
-                result: dict[str, Any] = message["result"]
-                return result
-        raise RuntimeError(f"{method}: the shim exited (status {self.proc.wait()})")
-
-    def send(self, message: dict[str, Any]) -> None:
-        assert self.proc.stdin is not None
-        self.proc.stdin.write(json.dumps(message).encode() + b"\n")
-        self.proc.stdin.flush()
-
-    def close(self) -> int:
-        assert self.proc.stdin is not None
-        self.proc.stdin.close()
-        return self.proc.wait(timeout=30)
-
-
 def run(args: argparse.Namespace) -> int:
+    from mcpod.client.stdio import PeerExited, StdioClient
+    from mcpod.protocol import McpodError
+
     started = time.perf_counter()
-    client = StdioClient([sys.executable, "-m", "mcpod.shim", "--mode", "all"])
+    shim = [sys.executable, "-m", "mcpod.shim", "--mode", "all"]
+    client = StdioClient(shim, stderr=None, timeout=args.timeout)
     try:
-        init = client.request(
-            "initialize",
+        init = client.initialize(
             {
                 "protocolVersion": "2025-11-25",
                 "capabilities": {},
                 "clientInfo": {"name": "mcpod-check", "version": "1"},
-            },
+            }
         )
-        client.send({"jsonrpc": "2.0", "method": "notifications/initialized"})
         tools = client.request("tools/list")["tools"]
         ready_ms = (time.perf_counter() - started) * 1000
         result = None
@@ -71,9 +40,9 @@ def run(args: argparse.Namespace) -> int:
             result = client.request(
                 "tools/call", {"name": args.call, "arguments": json.loads(args.args)}
             )
-    except RuntimeError as exc:
-        print(f"mcpod check: {exc}", file=sys.stderr)
-        client.proc.kill()
+    except (McpodError, PeerExited, TimeoutError) as exc:
+        print(f"mcpod check: {getattr(exc, 'message', exc)}", file=sys.stderr)
+        client.kill()
         return 1
     finally:
         if client.proc.poll() is None:

@@ -15,7 +15,7 @@ def run(args: argparse.Namespace) -> int:
     # Lazy import: only this command pays for anyio, msgspec and the mcp SDK.
     import anyio
 
-    from mcpod.daemon import run as run_daemon
+    from mcpod.daemon.app import run as run_daemon
     from mcpod.protocol import resolve_paths
 
     logging.basicConfig(

@@ -1,5 +1,5 @@
-"""The anyio daemon. Imported only by `mcpod daemon` (lazily) and by the tests."""
+"""The anyio daemon. Imported only by `mcpod daemon` (lazily) and by the tests.
 
-from mcpod.daemon.app import Daemon, run
-
-__all__ = ["Daemon", "run"]
+Deliberately empty: importing one room (say `mcpod.daemon.catalog.search`) must not pull
+in the rest of the daemon or the `mcp` SDK. The entry point is `mcpod.daemon.app.run`.
+"""

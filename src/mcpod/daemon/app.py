@@ -1,7 +1,8 @@
 """The daemon's life: lock, listen, serve, and shut down in order.
 
-`run()` is a library function, so tests run the daemon in-process as well as as the
-real `mcpod daemon` process.
+`run()` is a library function, so tests run the daemon in-process (in their own event
+loop, `await tg.start(serve, ...)`) as well as as the real `mcpod daemon` process.
+This module wires the rooms together; none of them imports it.
 """
 
 from __future__ import annotations
@@ -9,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import signal
 import sqlite3
 import time
 from typing import Any
@@ -18,28 +18,31 @@ import anyio
 import anyio.abc
 
 from mcpod import __version__
+from mcpod.config import Config, load_config
 from mcpod.daemon.activation import inherited_listener
-from mcpod.daemon.catalog import KINDS, Catalog
-from mcpod.daemon.config import Config, load_config
-from mcpod.daemon.handlers import McpHandlers
-from mcpod.daemon.listener import handle_connection
+from mcpod.daemon.catalog import Catalog
+from mcpod.daemon.control import ControlContext, ControlServer
+from mcpod.daemon.exposure import MetaTools
 from mcpod.daemon.lock import DaemonLock, LockHeld
-from mcpod.daemon.pool import Pool
-from mcpod.daemon.session import Session
+from mcpod.daemon.server import Listener, McpHandlers, Router, Sessions
+from mcpod.daemon.server.fanout import Fanout
+from mcpod.daemon.signals import watch_signals
+from mcpod.daemon.sources import Registry
 from mcpod.daemon.store import Store, StoreError
-from mcpod.daemon.upstream import ListKind, Upstream
+from mcpod.daemon.upstream import Indexer, ListKind, Pool, Upstream
 from mcpod.protocol import McpodError, Paths, ensure_private_dir
 
 log = logging.getLogger(__name__)
 
 EXIT_OK, EXIT_ERROR, EXIT_CONFIG, EXIT_LOCKED = 0, 1, 2, 3
 SESSION_DRAIN_S = 3.0
-LOCK_WAIT_S = 10.0
-INDEX_CONCURRENCY = 3  # servers started at once to learn their tools
-STATS_FLUSH_S = 2.0  # a spawned daemon waits this long for a stopping one to let go
+LOCK_WAIT_S = 10.0  # a spawned daemon waits this long for a stopping one to let go
+STATS_FLUSH_S = 2.0
 
 
 class Daemon:
+    """The rooms of one running daemon, wired together."""
+
     def __init__(
         self,
         paths: Paths,
@@ -50,23 +53,39 @@ class Daemon:
         activated: bool = False,
     ) -> None:
         self.paths = paths
-        self.config = config
+        self.registry = Registry(config)
         self.store = store
-        self.started_at = time.time()
-        self.started_monotonic = time.monotonic()
-        self.sessions: dict[str, Session] = {}
-        self._tg = task_group
-        self.catalog = Catalog()
-        self.catalog.configure(config.enabled, store.load_catalog())
-        store.forget_servers({s.name for s in config.enabled})
-        self.pool = Pool(
-            config, paths, task_group, self._lists_changed, self._upstream_notification
-        )
-        self.handlers = McpHandlers(config, self.catalog, self.pool, store)
+        self.activated = activated  # the service manager owns the socket: never unlink it
         self.stopping = False
         self.socket_retired = False
-        self.activated = activated  # the service manager owns the socket: never unlink it
         self._stop = anyio.Event()
+        self.catalog = Catalog()
+        self.catalog.configure(config.enabled, store.catalog.load())
+        store.catalog.forget_all_but({s.name for s in config.enabled})
+        self.sessions = Sessions()
+        self.fanout = Fanout(self.sessions, task_group)
+        self.pool = Pool(
+            self.registry, paths, task_group, self._lists_changed, self.fanout.notification
+        )
+        self.indexer = Indexer(self.catalog, self.pool, store.catalog)
+        router = Router(self.catalog, self.pool, store.stats)
+        meta = MetaTools(self.catalog, self.pool, self.indexer, store.history)
+        handlers = McpHandlers(self.registry, self.catalog, self.pool, self.indexer, router, meta)
+        started_at = time.time()
+        control = ControlServer(
+            ControlContext(
+                paths=paths,
+                registry=self.registry,
+                catalog=self.catalog,
+                pool=self.pool,
+                sessions=self.sessions.describe,
+                started_at=started_at,
+                started_monotonic=time.monotonic(),
+                retire_socket=self.retire_socket,
+            ),
+            on_shutdown=self.request_shutdown,
+        )
+        self.listener = Listener(self.sessions, handlers, control.serve, lambda: self.stopping)
 
     def retire_socket(self) -> None:
         """Remove the socket so new clients start a new daemon instead of reaching this one."""
@@ -84,67 +103,27 @@ class Daemon:
     async def wait_for_shutdown(self) -> None:
         await self._stop.wait()
 
-    async def index_in_background(self) -> None:
-        """Learn the tools of servers the store knows nothing (current) about."""
-        missing = [name for name, entry in self.catalog.entries.items() if not entry.indexed]
-        if missing:
-            log.info(
-                "indexing %d server(s) in the background: %s", len(missing), ", ".join(missing)
-            )
-            limiter = anyio.CapacityLimiter(INDEX_CONCURRENCY)
-            async with anyio.create_task_group() as tg:
-                for name in missing:
-                    tg.start_soon(self._index_one, name, limiter)
-
-    async def _index_one(self, name: str, limiter: anyio.CapacityLimiter) -> None:
-        async with limiter:
-            await self.pool.ensure([name])
-
     async def flush_statistics(self) -> None:
         while True:
             await anyio.sleep(STATS_FLUSH_S)
-            self.store.flush()
+            self.store.stats.flush()
 
     async def _lists_changed(self, upstream: Upstream, kinds: set[ListKind]) -> None:
-        lists = {kind: upstream.lists[kind] for kind in KINDS}
-        changed = self.catalog.update(upstream.name, lists, upstream.server_info, time.time())
-        entry = self.catalog.entries[upstream.name]
-        self.store.save_catalog(upstream.name, entry.config_hash, upstream.server_info, lists)
-        if changed and kinds:
-            self._tg.start_soon(self._broadcast, upstream.name, kinds)
-
-    async def _broadcast(self, server: str, kinds: set[ListKind]) -> None:
-        # Templates have no list_changed of their own: clients re-list them with resources.
-        notified = {"resources" if k == "resourceTemplates" else k for k in kinds}
-        for session in list(self.sessions.values()):
-            if server in session.surface.visible():
-                for kind in notified:
-                    await session.notify_list_changed(kind)
-
-    async def _upstream_notification(
-        self, upstream: Upstream, method: str, params: dict[str, Any]
-    ) -> None:
-        if method == "notifications/resources/updated":
-            for session in list(self.sessions.values()):
-                await session.notify_resource_updated(params)
-        elif method == "notifications/message":
-            for session in self._log_recipients(upstream):
-                await session.send_notification(method, params)
-
-    def _log_recipients(self, upstream: Upstream) -> list[Session]:
-        """Who gets a shared server's log message, which names no request.
-
-        The one session with requests in flight on that server, when there is exactly
-        one; otherwise the sessions that asked for logs with logging/setLevel.
-        """
-        active = [self.sessions[s] for s in upstream.active_sessions if s in self.sessions]
-        if len(active) == 1:
-            return active
-        return [s for s in self.sessions.values() if s.log_level is not None]
+        if self.indexer.absorb(upstream):
+            self.fanout.lists_changed(upstream.name, kinds)
 
 
-async def run(paths: Paths, *, spawned: bool = False) -> int:
-    """Run the daemon until SIGINT/SIGTERM or `mcpod stop`; return the exit status."""
+async def run(
+    paths: Paths,
+    *,
+    spawned: bool = False,
+    handle_signals: bool = True,
+    task_status: anyio.abc.TaskStatus[Daemon] = anyio.TASK_STATUS_IGNORED,
+) -> int:
+    """Run the daemon until SIGINT/SIGTERM or `mcpod stop`; return the exit status.
+
+    `task_status.started()` hands over the `Daemon` once the socket listens.
+    """
     try:
         for directory in (paths.runtime_dir, paths.state_dir, paths.log_dir):
             ensure_private_dir(directory)
@@ -169,7 +148,7 @@ async def run(paths: Paths, *, spawned: bool = False) -> int:
             log.error("state store %s: %s", paths.state_dir / "state.db", exc)
             return EXIT_ERROR
         try:
-            return await _serve(paths, config, store)
+            return await _serve(paths, config, store, handle_signals, task_status)
         finally:
             store.close()
     finally:
@@ -189,7 +168,13 @@ async def _acquire(lock: DaemonLock, paths: Paths, spawned: bool) -> bool:
         await anyio.sleep(0.05)
 
 
-async def _serve(paths: Paths, config: Config, store: Store) -> int:
+async def _serve(
+    paths: Paths,
+    config: Config,
+    store: Store,
+    handle_signals: bool,
+    task_status: anyio.abc.TaskStatus[Any],
+) -> int:
     inherited = inherited_listener()
     if inherited is None:
         _unlink(paths.socket)  # stale from a crash: we hold the lock, so nobody else is using it
@@ -198,21 +183,27 @@ async def _serve(paths: Paths, config: Config, store: Store) -> int:
         listener = await anyio.abc.SocketListener.from_socket(inherited)
     log.info(
         "mcpod %s daemon pid %d listening on %s%s (config %s, %d servers)",
-        __version__, os.getpid(), paths.socket, " (socket activation)" if inherited else "",
-        config.path, len(config.enabled),
-    )  # fmt: skip
+        __version__,
+        os.getpid(),
+        paths.socket,
+        " (socket activation)" if inherited else "",
+        config.path,
+        len(config.enabled),
+    )
     async with anyio.create_task_group() as root:
         daemon = Daemon(paths, config, store, root, activated=inherited is not None)
-        root.start_soon(_watch_signals, daemon)
-        root.start_soon(daemon.index_in_background)
+        if handle_signals:
+            root.start_soon(watch_signals, daemon.request_shutdown)
+        root.start_soon(daemon.indexer.index_all_missing)
         root.start_soon(daemon.flush_statistics)
         async with anyio.create_task_group() as sessions_tg:
             accept_scope = anyio.CancelScope()
             sessions_tg.start_soon(_accept, daemon, listener, sessions_tg, accept_scope)
+            task_status.started(daemon)
             await daemon.wait_for_shutdown()
             accept_scope.cancel()  # 1. stop accepting
             with anyio.move_on_after(SESSION_DRAIN_S):  # 2. let in-flight requests finish
-                for session in list(daemon.sessions.values()):
+                for session in daemon.sessions:
                     session.end_listens()
                     await session.wait_idle()
             sessions_tg.cancel_scope.cancel()
@@ -233,18 +224,7 @@ async def _accept(
 ) -> None:
     with scope:
         async with listener:
-            await listener.serve(
-                lambda stream: handle_connection(daemon, stream), task_group=sessions_tg
-            )
-
-
-async def _watch_signals(daemon: Daemon) -> None:
-    with anyio.open_signal_receiver(signal.SIGTERM, signal.SIGINT, signal.SIGHUP) as signals:
-        async for signum in signals:
-            if signum == signal.SIGHUP:
-                log.info("SIGHUP: config reload arrives with the registry; ignoring")
-                continue
-            daemon.request_shutdown(signal.Signals(signum).name)
+            await listener.serve(daemon.listener.handle, task_group=sessions_tg)
 
 
 def _unlink(path: os.PathLike[str]) -> None:

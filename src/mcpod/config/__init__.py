@@ -1,0 +1,36 @@
+"""The config model, shared by the CLI (import/install/add) and the daemon.
+
+Below both in the layers: it imports only `mcpod.protocol` (for `ConfigError`) and msgspec.
+"""
+
+from mcpod.config.diff import ConfigDiff, diff_configs
+from mcpod.config.load import default_config, load_config, parse_config, parse_servers
+from mcpod.config.model import (
+    DEFAULT_CALL_TIMEOUT_S,
+    DEFAULT_STARTUP_TIMEOUT_S,
+    MODES,
+    Config,
+    Mode,
+    Profile,
+    ServerConfig,
+    Transport,
+)
+from mcpod.config.write import write_atomically
+
+__all__ = [
+    "DEFAULT_CALL_TIMEOUT_S",
+    "DEFAULT_STARTUP_TIMEOUT_S",
+    "MODES",
+    "Config",
+    "ConfigDiff",
+    "Mode",
+    "Profile",
+    "ServerConfig",
+    "Transport",
+    "default_config",
+    "diff_configs",
+    "load_config",
+    "parse_config",
+    "parse_servers",
+    "write_atomically",
+]

@@ -1,0 +1,69 @@
+"""The config model: immutable msgspec Structs, one `Config` snapshot per load.
+
+A snapshot is never mutated: the daemon replaces it whole (one assignment) and diffs the
+old against the new one (`mcpod.config.diff`), which is what hot reload builds on.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import msgspec
+
+Transport = Literal["stdio", "http", "sse"]
+Mode = Literal["lazy", "all"]
+MODES: tuple[Mode, ...] = ("lazy", "all")
+
+DEFAULT_STARTUP_TIMEOUT_S = 60.0
+DEFAULT_CALL_TIMEOUT_S = 600.0
+
+
+class ServerConfig(msgspec.Struct, frozen=True, kw_only=True):
+    """One server, normalised: the transport is decided and `~` in `cwd` expanded."""
+
+    name: str
+    transport: Transport
+    command: str | None = None
+    args: tuple[str, ...] = ()
+    env: dict[str, str] = msgspec.field(default_factory=dict)
+    cwd: str | None = None
+    url: str | None = None
+    headers: dict[str, str] = msgspec.field(default_factory=dict)
+    disabled: bool = False
+    startup_timeout: float = DEFAULT_STARTUP_TIMEOUT_S
+    call_timeout: float = DEFAULT_CALL_TIMEOUT_S
+    title: str = ""
+    description: str = ""
+    category: str = ""
+
+    def __repr__(self) -> str:
+        # env values and headers carry secrets: a repr must never show them.
+        where = self.url if self.transport != "stdio" else self.command
+        return f"ServerConfig({self.name!r}, {self.transport}, {where!r})"
+
+
+class Profile(msgspec.Struct, frozen=True, kw_only=True):
+    """A named selection of servers and an exposure mode (`mcpod-shim --profile NAME`)."""
+
+    name: str
+    servers: tuple[str, ...] | None = None  # None: every configured server
+    mode: Mode | None = None
+    always_on: tuple[str, ...] = ()
+
+
+class Config(msgspec.Struct, frozen=True, kw_only=True):
+    path: Path
+    servers: dict[str, ServerConfig]
+    created: bool = False  # True when this load wrote the default file
+    mode: Mode = "lazy"
+    profiles: dict[str, Profile] = msgspec.field(default_factory=dict)
+    clients: dict[str, Profile] = msgspec.field(default_factory=dict)  # by clientInfo.name
+
+    @property
+    def enabled(self) -> list[ServerConfig]:
+        return [s for s in self.servers.values() if not s.disabled]
+
+    @property
+    def enabled_names(self) -> frozenset[str]:
+        return frozenset(s.name for s in self.servers.values() if not s.disabled)

@@ -1,0 +1,207 @@
+"""The catalog: what every configured server offers, known whether or not it runs.
+
+Entries come from the state store at start-up (so listing and search work before any
+server is started) and are replaced whenever a running server reports its lists. Views
+(the namespaced tools of a set of servers), routes and the search index are derived,
+and rebuilt whenever an entry changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from mcpod.config import ServerConfig
+from mcpod.daemon.catalog.naming import namespaced
+from mcpod.daemon.catalog.search import Document, Hit, SearchIndex, tokenize
+from mcpod.daemon.catalog.tokens import estimate_tokens, one_line
+from mcpod.daemon.catalog.uris import UriRoutes
+
+KINDS = ("tools", "prompts", "resources", "resourceTemplates")
+_SECRET_NAME = re.compile(r"(TOKEN|KEY|SECRET|PASSWORD|PASSWD|CREDENTIAL|AUTH)", re.I)
+
+Lists = dict[str, list[dict[str, Any]]]
+
+
+def config_hash(server: ServerConfig) -> str:
+    """Identifies the config a catalog entry was fetched under (secrets only hashed)."""
+    fields = {
+        "transport": server.transport, "command": server.command, "args": list(server.args),
+        "env": server.env, "cwd": server.cwd, "url": server.url, "headers": server.headers,
+    }  # fmt: skip
+    return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()[:16]
+
+
+@dataclass
+class ServerEntry:
+    name: str
+    config_hash: str
+    title: str = ""
+    description: str = ""
+    category: str = "uncategorized"
+    needs_credentials: bool = False
+    lists: Lists = field(default_factory=lambda: {k: [] for k in KINDS})
+    fetched_at: float | None = None  # None: never indexed under this config
+
+    @property
+    def indexed(self) -> bool:
+        return self.fetched_at is not None
+
+    @property
+    def tokens(self) -> int:
+        return sum(estimate_tokens(t) for t in self.lists["tools"])
+
+
+@dataclass
+class View:
+    """The namespaced tools, prompts and resources of a set of servers."""
+
+    tools: list[dict[str, Any]]
+    prompts: list[dict[str, Any]]
+    resources: list[dict[str, Any]]
+    templates: list[dict[str, Any]]
+
+
+class Catalog:
+    def __init__(self) -> None:
+        self.entries: dict[str, ServerEntry] = {}
+        self.tool_routes: dict[str, tuple[str, str]] = {}  # exposed name -> (server, tool)
+        self.prompt_routes: dict[str, tuple[str, str]] = {}
+        self._uris = UriRoutes({})
+        self._views: dict[frozenset[str], View] = {}
+        self._index: SearchIndex | None = None
+
+    # -- building ------------------------------------------------------------------------
+
+    def configure(self, servers: list[ServerConfig], stored: dict[str, dict[str, Any]]) -> None:
+        """Entries for `servers`; stored lists are used only if fetched under the same config."""
+        for server in servers:
+            entry = ServerEntry(
+                name=server.name,
+                config_hash=config_hash(server),
+                title=server.title or server.name,
+                description=server.description,
+                category=server.category or "uncategorized",
+                needs_credentials=_uses_secrets(server),
+            )
+            saved = stored.get(server.name)
+            if saved and saved["config_hash"] == entry.config_hash:
+                self._absorb(entry, saved["lists"], saved["server_info"])
+                entry.fetched_at = saved["fetched_at"]
+            self.entries[server.name] = entry
+        self._changed()
+
+    def update(self, name: str, lists: Lists, server_info: dict[str, Any], now: float) -> bool:
+        """Replace a server's lists with what it just reported; True if anything changed."""
+        entry = self.entries[name]
+        before = (entry.lists, entry.description, entry.title)
+        self._absorb(entry, lists, server_info)
+        changed = before != (entry.lists, entry.description, entry.title) or not entry.indexed
+        entry.fetched_at = now
+        if changed:
+            self._changed()
+        return changed
+
+    def _absorb(
+        self, entry: ServerEntry, lists: dict[str, Any], server_info: dict[str, Any]
+    ) -> None:
+        entry.lists = {
+            kind: [i for i in lists.get(kind, []) if isinstance(i, dict)] for kind in KINDS
+        }
+        if not entry.description:
+            entry.description = one_line(
+                server_info.get("description") or server_info.get("instructions")
+            )
+        if entry.title == entry.name and server_info.get("title"):
+            entry.title = str(server_info["title"])
+
+    def _changed(self) -> None:
+        self._views.clear()
+        self._index = None
+        self._uris = UriRoutes({n: e.lists for n, e in self.entries.items()})
+        self.tool_routes = self._routes("tools")
+        self.prompt_routes = self._routes("prompts")
+
+    def _routes(self, kind: str) -> dict[str, tuple[str, str]]:
+        return {
+            namespaced(entry.name, str(item.get("name"))): (entry.name, str(item.get("name")))
+            for entry in self.entries.values()
+            for item in entry.lists[kind]
+        }
+
+    # -- views ---------------------------------------------------------------------------
+
+    def view(self, servers: frozenset[str]) -> View:
+        cached = self._views.get(servers)
+        if cached is None:
+            cached = self._views[servers] = self._build_view(servers)
+        return cached
+
+    def _build_view(self, servers: frozenset[str]) -> View:
+        view = View([], [], [], [])
+        for name in sorted(servers):
+            entry = self.entries.get(name)
+            if entry is None:
+                continue
+            view.tools += _renamed(name, entry.lists["tools"])
+            view.prompts += _renamed(name, entry.lists["prompts"])
+            view.resources += entry.lists["resources"]
+            view.templates += entry.lists["resourceTemplates"]
+        return view
+
+    def owner_of_uri(self, uri: str, servers: frozenset[str]) -> str | None:
+        return self._uris.owner(uri, servers)
+
+    # -- search --------------------------------------------------------------------------
+
+    @property
+    def index(self) -> SearchIndex:
+        if self._index is None:
+            self._index = SearchIndex.build(self._documents())
+        return self._index
+
+    def _documents(self) -> list[Document]:
+        docs = []
+        for entry in self.entries.values():
+            server_text = tokenize(f"{entry.description} {entry.category}")
+            for tool in entry.lists["tools"]:
+                docs.append(
+                    Document(
+                        key=(entry.name, str(tool.get("name"))),
+                        fields={
+                            "name": tokenize(str(tool.get("name", ""))),
+                            "server": tokenize(entry.name),
+                            "title": tokenize(_tool_title(tool, entry)),
+                            "description": tokenize(str(tool.get("description") or "")),
+                            "server_text": server_text,
+                        },
+                    )
+                )
+        return docs
+
+    def search(self, query: str, limit: int, servers: set[str] | None = None) -> list[Hit]:
+        return self.index.search(query, limit, servers)
+
+    def tool(self, server: str, name: str) -> dict[str, Any] | None:
+        entry = self.entries.get(server)
+        if entry is None:
+            return None
+        return next((t for t in entry.lists["tools"] if t.get("name") == name), None)
+
+
+def _renamed(server: str, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{**item, "name": namespaced(server, str(item.get("name")))} for item in items]
+
+
+def _tool_title(tool: dict[str, Any], entry: ServerEntry) -> str:
+    annotations = tool.get("annotations") or {}
+    title = tool.get("title") or annotations.get("title") or ""
+    return f"{title} {entry.title} {entry.category}"
+
+
+def _uses_secrets(server: ServerConfig) -> bool:
+    names = list(server.env) + list(server.headers)
+    return any(_SECRET_NAME.search(name) for name in names)

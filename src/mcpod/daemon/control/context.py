@@ -1,0 +1,25 @@
+"""What the control verbs may reach: handed in by the app, so this room imports neither
+the app nor the session server."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from mcpod.daemon.catalog import Catalog
+from mcpod.daemon.sources import Registry
+from mcpod.daemon.upstream import Pool
+from mcpod.protocol import Paths
+from mcpod.protocol.control import SessionStatus
+
+
+@dataclass(frozen=True)
+class ControlContext:
+    paths: Paths
+    registry: Registry
+    catalog: Catalog
+    pool: Pool
+    sessions: Callable[[], list[SessionStatus]]
+    started_at: float  # wall clock, for display
+    started_monotonic: float  # for the uptime
+    retire_socket: Callable[[], None]  # `shutdown`: no new client reaches this daemon

@@ -1,0 +1,120 @@
+"""The control API server: JSON-RPC over the same socket, one verb per module.
+
+Each verb decodes its params into its `<Verb>Request` Struct (a wrong field is an
+invalid-params error naming it) and returns its `<Noun>Response`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import anyio
+import anyio.abc
+import msgspec
+
+from mcpod.daemon.control.context import ControlContext
+from mcpod.daemon.control.ping import ping
+from mcpod.daemon.control.search import search
+from mcpod.daemon.control.shutdown import shutdown
+from mcpod.daemon.control.start import start
+from mcpod.daemon.control.status import status
+from mcpod.daemon.control.tools import tools
+from mcpod.protocol import ErrorCode, LineSplitter, McpodError, Oversized
+from mcpod.protocol.control import (
+    PingRequest,
+    SearchRequest,
+    ShutdownRequest,
+    StartRequest,
+    StatusRequest,
+    ToolsRequest,
+)
+
+log = logging.getLogger(__name__)
+
+Verb = Callable[[ControlContext, Any], Awaitable[msgspec.Struct]]
+VERBS: dict[str, tuple[type[msgspec.Struct], Verb]] = {
+    "status": (StatusRequest, status),
+    "shutdown": (ShutdownRequest, shutdown),
+    "ping": (PingRequest, ping),
+    "start": (StartRequest, start),
+    "tools": (ToolsRequest, tools),
+    "search": (SearchRequest, search),
+}
+
+
+class ControlEnvelope(msgspec.Struct, frozen=True):
+    method: str
+    id: int | str | None = None
+    params: dict[str, Any] | None = None
+
+
+_envelope = msgspec.json.Decoder(ControlEnvelope)
+_encoder = msgspec.json.Encoder()
+
+
+class ControlServer:
+    def __init__(self, ctx: ControlContext, on_shutdown: Callable[[str], None]) -> None:
+        self._ctx = ctx
+        self._on_shutdown = on_shutdown
+
+    async def serve(self, stream: anyio.abc.SocketStream, rest: bytes) -> None:
+        splitter = LineSplitter()
+        data = rest
+        while True:
+            for line in splitter.feed(data):
+                answer, stopping = await self._answer(line)
+                await stream.send(answer + b"\n")
+                if stopping:  # answered first, then stop
+                    self._on_shutdown("mcpod stop")
+                    return
+            try:
+                data = await stream.receive(65536)
+            except (anyio.EndOfStream, anyio.BrokenResourceError, OSError):
+                return
+
+    async def _answer(self, line: bytes | Oversized) -> tuple[bytes, bool]:
+        """The encoded answer, and whether it acknowledged a shutdown."""
+        request_id: Any = None
+        try:
+            if isinstance(line, Oversized):
+                raise McpodError("control message too large", code=ErrorCode.MESSAGE_TOO_LARGE)
+            envelope = _decode_envelope(line)
+            request_id = envelope.id
+            kind, verb = _verb(envelope.method)
+            result = await verb(self._ctx, _decode_params(envelope.params or {}, kind))
+            answer = {"jsonrpc": "2.0", "id": request_id, "result": result}
+            return _encoder.encode(answer), envelope.method == "shutdown"
+        except McpodError as exc:
+            error = exc.to_error_object()
+        except Exception as exc:
+            log.exception("control request failed")
+            error = {"code": int(ErrorCode.INTERNAL_ERROR), "message": f"internal error: {exc}"}
+        return _encoder.encode({"jsonrpc": "2.0", "id": request_id, "error": error}), False
+
+
+def _decode_envelope(line: bytes) -> ControlEnvelope:
+    try:
+        return _envelope.decode(line)
+    except msgspec.DecodeError as exc:
+        raise McpodError(f"Parse error: {exc}", code=ErrorCode.PARSE_ERROR) from None
+    except msgspec.ValidationError as exc:
+        raise McpodError(f"Invalid request: {exc}", code=ErrorCode.INVALID_REQUEST) from None
+
+
+def _verb(method: str) -> tuple[type[msgspec.Struct], Verb]:
+    found = VERBS.get(method)
+    if found is None:
+        raise McpodError(
+            f"unknown control method {method!r}; known: {', '.join(VERBS)}",
+            code=ErrorCode.METHOD_NOT_FOUND,
+        )
+    return found
+
+
+def _decode_params(params: dict[str, Any], kind: type[msgspec.Struct]) -> Any:
+    try:
+        return msgspec.convert(params, kind)
+    except msgspec.ValidationError as exc:
+        raise McpodError(f"invalid params: {exc}", code=ErrorCode.INVALID_PARAMS) from None

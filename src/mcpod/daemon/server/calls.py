@@ -1,0 +1,107 @@
+"""The routed methods: tools/call (including the meta-tools), prompts/get, resources
+read/subscribe, completion and logging/setLevel."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from mcpod.daemon.catalog import Catalog
+from mcpod.daemon.exposure import META_NAMES, MetaTools, RoutedCall, text_result
+from mcpod.daemon.server.eras import as_dict
+from mcpod.daemon.server.router import Router
+from mcpod.daemon.server.session import Session
+from mcpod.daemon.upstream import Indexer, Pool
+from mcpod.protocol import ErrorCode, McpodError, RpcError
+
+log = logging.getLogger(__name__)
+
+LOG_LEVELS = ("debug", "info", "notice", "warning", "error", "critical", "alert", "emergency")
+
+
+class CallHandlers:
+    def __init__(
+        self, catalog: Catalog, pool: Pool, indexer: Indexer, router: Router, meta: MetaTools
+    ) -> None:
+        self._catalog = catalog
+        self._pool = pool
+        self._indexer = indexer
+        self._router = router
+        self._meta = meta
+
+    async def call_tool(self, session: Session, params: dict[str, Any], _: Any) -> dict[str, Any]:
+        name = str(params.get("name", ""))
+        if name in META_NAMES and session.surface.mode == "lazy":
+            return await self._call_meta(session, name, params.get("arguments"))
+        allowed = session.surface.allowed
+        route = self._catalog.tool_routes.get(name)
+        if route is None or route[0] not in allowed:
+            await self._indexer.ensure_indexed(allowed, wait=True)  # maybe not indexed yet
+            route = self._catalog.tool_routes.get(name)
+        if route is None or route[0] not in allowed:
+            raise RpcError(f"Unknown tool: {name}", code=ErrorCode.INVALID_PARAMS)
+        arguments = params.get("arguments") or {}
+        return await self._router.call_tool(session, route[0], route[1], arguments, params)
+
+    async def _call_meta(self, session: Session, name: str, arguments: Any) -> dict[str, Any]:
+        outcome = await self._meta.dispatch(session, name, arguments)
+        if not isinstance(outcome, RoutedCall):
+            return outcome
+        try:
+            return await self._router.call_tool(
+                session, outcome.server, outcome.tool, outcome.arguments, {}
+            )
+        except McpodError as exc:  # the model reads it as the tool's answer and can act on it
+            return text_result(exc.message, error=True)
+
+    async def get_prompt(self, session: Session, params: dict[str, Any], _: Any) -> dict[str, Any]:
+        upstream, name = self._router.prompt_owner(session, str(params.get("name", "")))
+        forwarded = {"name": name, "arguments": params.get("arguments") or {}}
+        return await self._router.forward(session, upstream, "prompts/get", forwarded, params)
+
+    async def read_resource(
+        self, session: Session, params: dict[str, Any], _: Any
+    ) -> dict[str, Any]:
+        upstream = self._router.uri_owner(session, params)
+        forwarded = {"uri": params["uri"]}
+        return await self._router.forward(session, upstream, "resources/read", forwarded, params)
+
+    async def subscribe(self, session: Session, params: dict[str, Any], _: Any) -> dict[str, Any]:
+        upstream = self._router.uri_owner(session, params)
+        forwarded = {"uri": params["uri"]}
+        await self._router.forward(session, upstream, "resources/subscribe", forwarded, params)
+        session.resource_subscriptions.add(params["uri"])
+        return {}
+
+    async def unsubscribe(self, session: Session, params: dict[str, Any], _: Any) -> dict[str, Any]:
+        session.resource_subscriptions.discard(params.get("uri", ""))
+        return {}  # the shared upstream subscription stays: other sessions may hold it
+
+    async def complete(self, session: Session, params: dict[str, Any], _: Any) -> dict[str, Any]:
+        ref = as_dict(params.get("ref"))
+        forwarded = {k: v for k, v in params.items() if k != "_meta"}
+        if ref.get("type") == "ref/prompt":
+            upstream, name = self._router.prompt_owner(session, str(ref.get("name", "")))
+            forwarded["ref"] = {**ref, "name": name}
+        else:
+            upstream = self._router.uri_owner(session, ref)
+        return await self._router.forward(
+            session, upstream, "completion/complete", forwarded, params
+        )
+
+    async def set_level(self, session: Session, params: dict[str, Any], _: Any) -> dict[str, Any]:
+        level = params.get("level")
+        if level not in LOG_LEVELS:
+            raise RpcError(
+                f"level must be one of {', '.join(LOG_LEVELS)}", code=ErrorCode.INVALID_PARAMS
+            )
+        session.log_level = level
+        for upstream in self._pool.upstreams.values():
+            if upstream.state == "ready" and "logging" in upstream.capabilities:
+                try:
+                    await upstream.request(
+                        "logging/setLevel", {"level": level}, session_id=session.id
+                    )
+                except McpodError as exc:
+                    log.info("server %s refused logging/setLevel: %s", upstream.name, exc.message)
+        return {}

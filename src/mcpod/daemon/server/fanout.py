@@ -1,0 +1,50 @@
+"""Upstream notifications to the sessions that should hear them.
+
+list_changed goes to every session that sees the server (once it has listed that kind);
+resources/updated to the sessions subscribed to the URI; a log message, which names no
+request, to the one session with requests in flight on that server, or else to the
+sessions that asked for logs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import anyio.abc
+
+from mcpod.daemon.server.session import Session
+from mcpod.daemon.server.sessions import Sessions
+from mcpod.daemon.upstream import ListKind, Upstream
+
+
+class Fanout:
+    def __init__(self, sessions: Sessions, task_group: anyio.abc.TaskGroup) -> None:
+        self._sessions = sessions
+        self._tg = task_group
+
+    def lists_changed(self, server: str, kinds: set[ListKind]) -> None:
+        """Tell the sessions that see `server` (in the background: never block the upstream)."""
+        if kinds:
+            self._tg.start_soon(self._broadcast, server, kinds)
+
+    async def _broadcast(self, server: str, kinds: set[ListKind]) -> None:
+        # Templates have no list_changed of their own: clients re-list them with resources.
+        notified = {"resources" if k == "resourceTemplates" else k for k in kinds}
+        for session in self._sessions:
+            if server in session.surface.visible():
+                for kind in notified:
+                    await session.notify_list_changed(kind)
+
+    async def notification(self, upstream: Upstream, method: str, params: dict[str, Any]) -> None:
+        if method == "notifications/resources/updated":
+            for session in self._sessions:
+                await session.notify_resource_updated(params)
+        elif method == "notifications/message":
+            for session in self._log_recipients(upstream):
+                await session.send_notification(method, params)
+
+    def _log_recipients(self, upstream: Upstream) -> list[Session]:
+        active = [s for s in map(self._sessions.get, upstream.active_sessions) if s is not None]
+        if len(active) == 1:
+            return active
+        return [s for s in self._sessions if s.log_level is not None]

@@ -1,0 +1,41 @@
+"""tools/list, prompts/list, resources/list, resources/templates/list: answered by the
+daemon itself from the catalog, for the servers this session sees."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mcpod.daemon.catalog import Catalog
+from mcpod.daemon.exposure import META_TOOLS
+from mcpod.daemon.server.session import Session
+from mcpod.daemon.upstream import Indexer
+
+
+class ListHandlers:
+    def __init__(self, catalog: Catalog, indexer: Indexer) -> None:
+        self._catalog = catalog
+        self._indexer = indexer
+
+    async def tools(self, session: Session, params: dict[str, Any], _: Any) -> dict[str, Any]:
+        visible = await self._visible(session)
+        session.listed.add("tools")
+        tools = self._catalog.view(visible).tools
+        return {"tools": META_TOOLS + tools if session.surface.mode == "lazy" else tools}
+
+    async def prompts(self, session: Session, params: dict[str, Any], _: Any) -> dict[str, Any]:
+        session.listed.add("prompts")
+        return {"prompts": self._catalog.view(await self._visible(session)).prompts}
+
+    async def resources(self, session: Session, params: dict[str, Any], _: Any) -> dict[str, Any]:
+        session.listed.add("resources")
+        return {"resources": self._catalog.view(await self._visible(session)).resources}
+
+    async def templates(self, session: Session, params: dict[str, Any], _: Any) -> dict[str, Any]:
+        session.listed.add("resources")
+        view = self._catalog.view(await self._visible(session))
+        return {"resourceTemplates": view.templates}
+
+    async def _visible(self, session: Session) -> frozenset[str]:
+        visible = session.surface.visible()
+        await self._indexer.ensure_indexed(visible, wait=True)
+        return visible

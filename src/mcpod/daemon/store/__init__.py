@@ -1,0 +1,38 @@
+"""The state store: one SQLite file (WAL) under the state dir.
+
+`Store` opens it and hands out one object per table family: `catalog` (each server's
+lists), `stats` (call statistics) and `history` (activations).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mcpod.daemon.store.catalog import CatalogStore
+from mcpod.daemon.store.db import SCHEMA_VERSION, Database, StoreError
+from mcpod.daemon.store.history import ActivationHistory
+from mcpod.daemon.store.stats import CallStats
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "ActivationHistory",
+    "CallStats",
+    "CatalogStore",
+    "Store",
+    "StoreError",
+]
+
+
+class Store:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._db = Database(path)
+        self.catalog = CatalogStore(self._db)
+        self.stats = CallStats(self._db)
+        self.history = ActivationHistory(self._db)
+
+    def close(self) -> None:
+        try:
+            self.stats.flush()
+        finally:
+            self._db.close()

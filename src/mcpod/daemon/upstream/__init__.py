@@ -1,0 +1,8 @@
+"""The MCP client side: one connection per upstream server, the pool, and indexing."""
+
+from mcpod.daemon.upstream.connection import Upstream, describe
+from mcpod.daemon.upstream.indexing import Indexer
+from mcpod.daemon.upstream.lists import ListKind
+from mcpod.daemon.upstream.pool import Pool
+
+__all__ = ["Indexer", "ListKind", "Pool", "Upstream", "describe"]

@@ -1,0 +1,80 @@
+"""Learning servers' tools: start the servers the catalog knows nothing (current) about.
+
+Shared by the session handlers (a tools/list waits for first indexing, bounded) and the
+meta-tools (browsing and activation), and run once in the background at start-up.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable
+
+import anyio
+
+from mcpod.daemon.catalog import KINDS, Catalog
+from mcpod.daemon.store import CatalogStore
+from mcpod.daemon.upstream.connection import Upstream
+from mcpod.daemon.upstream.pool import Pool
+
+log = logging.getLogger(__name__)
+
+INDEX_WAIT_S = 60.0
+INDEX_CONCURRENCY = 3  # servers started at once to learn their tools
+
+
+class Indexer:
+    def __init__(self, catalog: Catalog, pool: Pool, stored: CatalogStore) -> None:
+        self._catalog = catalog
+        self._pool = pool
+        self._stored = stored
+
+    def absorb(self, upstream: Upstream) -> bool:
+        """Take a running server's lists into the catalog and the store; True if changed."""
+        lists = {kind: upstream.lists[kind] for kind in KINDS}
+        changed = self._catalog.update(upstream.name, lists, upstream.server_info, time.time())
+        entry = self._catalog.entries[upstream.name]
+        self._stored.save(upstream.name, entry.config_hash, upstream.server_info, lists)
+        return changed
+
+    def missing(self, names: Iterable[str]) -> list[str]:
+        """The servers among `names` whose tools are not known yet."""
+        return [
+            n
+            for n in names
+            if n in self._pool.upstreams and n in self._catalog.entries
+            and not self._catalog.entries[n].indexed
+        ]  # fmt: skip
+
+    async def ensure_indexed(
+        self, names: Iterable[str], *, wait: bool, bound_s: float = INDEX_WAIT_S
+    ) -> None:
+        """Start the servers among `names` whose tools are not known yet (to learn them).
+
+        Waits (bounded) only for servers that have not failed: one whose last start
+        failed is retried in the background, so it cannot stall every client's tools/list.
+        """
+        missing = self.missing(names)
+        first_tries = [n for n in missing if not self._pool.upstreams[n].failing]
+        retries = [n for n in missing if self._pool.upstreams[n].failing]
+        if retries:
+            self._pool.start_in_background(retries)
+        if not first_tries or not wait:
+            return
+        with anyio.move_on_after(bound_s):
+            await self._pool.ensure(first_tries)
+
+    async def index_all_missing(self) -> None:
+        """At start-up: learn every server the store had nothing current for."""
+        missing = self.missing(self._catalog.entries)
+        if not missing:
+            return
+        log.info("indexing %d server(s) in the background: %s", len(missing), ", ".join(missing))
+        limiter = anyio.CapacityLimiter(INDEX_CONCURRENCY)
+        async with anyio.create_task_group() as tg:
+            for name in missing:
+                tg.start_soon(self._index_one, name, limiter)
+
+    async def _index_one(self, name: str, limiter: anyio.CapacityLimiter) -> None:
+        async with limiter:
+            await self._pool.ensure([name])

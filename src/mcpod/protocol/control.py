@@ -1,0 +1,142 @@
+"""The control API's messages (`mcpod status`, `mcpod tools`, tests): `<Verb>Request` in,
+`<Noun>Response` out, as msgspec Structs shared by the daemon and the CLI.
+
+A request's Struct is its `params`; a response's is its `result`. Evolve them only by
+adding fields with defaults; unknown fields are ignored on both sides, so an older CLI
+reads a newer daemon's answers and the other way round.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import msgspec
+
+MAX_SEARCH_LIMIT = 200
+
+
+# -- requests -------------------------------------------------------------------------
+
+
+class StatusRequest(msgspec.Struct, frozen=True):
+    pass
+
+
+class ShutdownRequest(msgspec.Struct, frozen=True):
+    pass
+
+
+class PingRequest(msgspec.Struct, frozen=True):
+    pass
+
+
+class StartRequest(msgspec.Struct, frozen=True):
+    """Start servers now and wait until each is up or failed (default: every server)."""
+
+    servers: list[str] | None = None
+
+
+class ToolsRequest(msgspec.Struct, frozen=True):
+    server: str | None = None
+
+
+class SearchRequest(msgspec.Struct, frozen=True):
+    query: Annotated[str, msgspec.Meta(min_length=1)]
+    limit: int = 10  # clamped to 1..MAX_SEARCH_LIMIT
+
+
+# -- responses ------------------------------------------------------------------------
+
+
+class ServerStatus(msgspec.Struct, frozen=True, kw_only=True):
+    name: str
+    transport: str
+    state: str  # stopped | starting | ready | exited | failed | stopping | disabled
+    pid: int | None = None
+    calls: int = 0
+    errors: int = 0
+    starts: int = 0
+    tools: int | None = None  # known only while the server is ready
+    started_at: float | None = None
+    last_error: str | None = None
+    log: str | None = None
+
+
+class SessionStatus(msgspec.Struct, frozen=True, kw_only=True):
+    id: str
+    client: str | None = None
+    client_version: str | None = None
+    era: str | None = None  # legacy (initialize) | modern (2026-07-28) | None before a request
+    protocol_version: str | None = None
+    peer_pid: int | None = None
+    cwd: str | None = None
+    requests: int = 0
+    mode: str = "lazy"
+    profile: str | None = None
+    active: list[str] = []
+    always_on: list[str] = []
+    inflight: int = 0
+    started_at: float = 0.0
+
+
+class StatusResponse(msgspec.Struct, frozen=True, kw_only=True):
+    pid: int
+    version: str
+    protocol: int
+    uptime_s: float
+    started_at: float
+    config: str
+    socket: str
+    log: str
+    sessions: int
+    session_details: list[SessionStatus] = []
+    servers: list[ServerStatus] = []
+
+
+class ShutdownResponse(msgspec.Struct, frozen=True):
+    stopping: bool
+    pid: int
+
+
+class PongResponse(msgspec.Struct, frozen=True):
+    pong: bool = True
+
+
+class StartResponse(msgspec.Struct, frozen=True):
+    servers: list[ServerStatus]
+
+
+class ToolRow(msgspec.Struct, frozen=True, kw_only=True):
+    name: str
+    exposed: str  # the name a session in `all` mode sees: server__tool
+    description: str
+    tokens: int
+
+
+class ServerTools(msgspec.Struct, frozen=True, kw_only=True):
+    server: str
+    title: str
+    category: str
+    description: str
+    indexed: bool  # False: never started under this config, tools unknown
+    tokens: int
+    state: str
+    tools: list[ToolRow]
+
+
+class ToolsResponse(msgspec.Struct, frozen=True):
+    servers: list[ServerTools]
+
+
+class SearchHit(msgspec.Struct, frozen=True, kw_only=True):
+    server: str
+    tool: str
+    score: float
+    name: str
+    exposed: str
+    description: str
+    tokens: int
+
+
+class SearchResponse(msgspec.Struct, frozen=True):
+    results: list[SearchHit]

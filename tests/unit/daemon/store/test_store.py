@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from mcpod.daemon.store import SCHEMA_VERSION, Store, StoreError
+
+
+def tool(name: str, description: str) -> dict[str, object]:
+    return {"name": name, "description": description, "inputSchema": {"type": "object"}}
+
+
+def test_store_persists_catalog_stats_and_history(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    store = Store(path)
+    store.catalog.save("github", "h1", {"name": "gh"}, {"tools": [tool("a", "b")]})
+    store.stats.count("github", "a", 12.5, ok=True)
+    store.stats.count("github", "a", 7.5, ok=False)
+    store.history.record("s1", "cursor", ["github", "slack"], "task")
+    store.close()  # flushes the counted calls
+    again = Store(path)
+    assert again.catalog.load()["github"]["lists"]["tools"][0]["name"] == "a"
+    assert again.stats.per_tool()[("github", "a")] | {"last_called": None} == {
+        "calls": 2, "errors": 1, "total_ms": 20.0, "last_called": None,
+    }  # fmt: skip
+    assert again.history.co_activations()[("github", "slack")] == 1
+    again.catalog.forget_all_but({"slack"})
+    assert again.catalog.load() == {}
+    again.close()
+
+
+def test_co_activations_see_a_new_record_at_once(tmp_path: Path) -> None:
+    store = Store(tmp_path / "state.db")
+    assert store.history.co_activations() == {}
+    store.history.record("s1", None, ["a", "b"], None)
+    assert store.history.co_activations()[("b", "a")] == 1
+    store.close()
+
+
+def test_store_refuses_a_newer_schema(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    Store(path).close()
+    with sqlite3.connect(path) as db:
+        db.execute(f"PRAGMA user_version={SCHEMA_VERSION + 1}")
+    with pytest.raises(StoreError, match="newer than this mcpod"):
+        Store(path)
