@@ -7,6 +7,7 @@ path. Every read has a deadline: a hung peer raises `TimeoutError`, never hangs.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import select
@@ -145,10 +146,8 @@ class StdioClient:
     def close(self, timeout: float = 30.0) -> int:
         """Close stdin (the end of the session), wait for the child to exit; kill it if late."""
         if self.proc.stdin is not None and not self.proc.stdin.closed:
-            try:
+            with contextlib.suppress(BrokenPipeError):  # the child may have exited already
                 self.proc.stdin.close()
-            except BrokenPipeError:
-                pass
         try:
             return self.proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:

@@ -90,11 +90,11 @@ def test_missing_config_is_created_private_with_a_working_default(tmp_path: Path
 
 
 def test_a_snapshot_is_immutable_and_its_repr_shows_no_secret() -> None:
-    config = parse_config(
-        {"mcpServers": {"gh": {"command": "gh-mcp", "env": {"GITHUB_TOKEN": "s3cr3t"}},
-                        "api": {"url": "https://h/mcp", "headers": {"Authorization": "Bearer s3cr3t"}}}},
-        Path("cfg"),
-    )  # fmt: skip
+    servers = {
+        "gh": {"command": "gh-mcp", "env": {"GITHUB_TOKEN": "s3cr3t"}},
+        "api": {"url": "https://h/mcp", "headers": {"Authorization": "Bearer s3cr3t"}},
+    }
+    config = parse_config({"mcpServers": servers}, Path("cfg"))
     with pytest.raises(AttributeError):
         config.mode = "all"  # type: ignore[misc]
     assert "s3cr3t" not in repr(config) and "s3cr3t" not in repr(config.servers["api"])
