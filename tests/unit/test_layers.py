@@ -1,5 +1,6 @@
-"""Import direction (cli, shim -> client -> protocol; daemon -> protocol) and the shim's
-stdlib-only start-up, checked in fresh interpreters."""
+"""What importing a module really loads, checked in fresh interpreters: the shim's
+stdlib-only start-up, the direction of the layers at run time, and rooms that must stay
+light. (The static contracts, cycles included, are import-linter's: `make lint`.)"""
 
 from __future__ import annotations
 
@@ -55,5 +56,16 @@ def test_the_cli_does_not_import_the_daemon_or_the_sdk() -> None:
 
 
 def test_the_daemon_does_not_import_the_cli_shim_or_client() -> None:
-    loaded = modules_loaded_by("mcpod.daemon")
+    loaded = modules_loaded_by("mcpod.daemon.app")
     assert not [m for m in loaded if m.startswith(("mcpod.cli.", "mcpod.shim", "mcpod.client"))]
+
+
+def test_the_daemon_package_itself_imports_nothing() -> None:
+    assert [m for m in modules_loaded_by("mcpod.daemon") if m.startswith("mcpod.")] == [
+        "mcpod.daemon"
+    ]
+
+
+def test_the_catalog_search_does_not_pull_in_the_sdk_or_the_event_loop() -> None:
+    loaded = modules_loaded_by("mcpod.daemon.catalog.search")
+    assert not [m for m in loaded if m.split(".")[0] in ("mcp", "anyio", "httpx2", "pydantic")]

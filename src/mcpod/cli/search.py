@@ -20,12 +20,16 @@ def run(args: argparse.Namespace) -> int:
     result = control_call("search", {"query": " ".join(args.query), "limit": args.limit})
     if result is None:
         return 1
-    hits = result["results"]
     if args.json:
-        print(json.dumps(hits, indent=2))
+        print(json.dumps(result["results"], indent=2))
         return 0
+    import msgspec
+
+    from mcpod.protocol.control import SearchResponse
+
+    hits = msgspec.convert(result, SearchResponse).results
     if not hits:
         print("no tools match")
     for hit in hits:
-        print(f"{hit['score']:7.2f}  {hit['exposed']:<48} {hit['description'][:80]}")
+        print(f"{hit.score:7.2f}  {hit.exposed:<48} {hit.description[:80]}")
     return 0

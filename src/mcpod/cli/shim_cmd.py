@@ -1,4 +1,8 @@
-"""`mcpod shim`: an alias of `mcpod-shim` (handled in main before argparse)."""
+"""`mcpod shim`: an alias of `mcpod-shim`.
+
+`mcpod.cli.main` hands `mcpod shim ...` to the shim before argparse sees it (the shim
+parses its own arguments, stdlib only); this module only declares them for `--help`.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +12,3 @@ import argparse
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--mode", choices=("lazy", "all"))
     parser.add_argument("--profile")
-
-
-def run(args: argparse.Namespace) -> int:
-    from mcpod.shim.__main__ import main
-
-    return main([])

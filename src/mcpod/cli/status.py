@@ -6,7 +6,10 @@ import argparse
 import json
 import sys
 import time
-from typing import Any
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from mcpod.protocol.control import StatusResponse
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -33,29 +36,33 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"running": True, **status}, indent=2))
     else:
-        print(render(status))
+        import msgspec
+
+        from mcpod.protocol.control import StatusResponse
+
+        print(render(msgspec.convert(status, StatusResponse)))
     return 0
 
 
-def render(status: dict[str, Any]) -> str:
+def render(status: StatusResponse) -> str:
     lines = [
-        f"mcpod {status['version']}  pid {status['pid']}  up {_duration(status['uptime_s'])}  "
-        f"sessions {status['sessions']}",
-        f"config  {status['config']}",
-        f"socket  {status['socket']}",
+        f"mcpod {status.version}  pid {status.pid}  up {_duration(status.uptime_s)}  "
+        f"sessions {status.sessions}",
+        f"config  {status.config}",
+        f"socket  {status.socket}",
         "",
     ]
     rows = [("SERVER", "STATE", "PID", "TOOLS", "CALLS", "ERRORS", "NOTE")]
-    for server in status["servers"]:
+    for server in status.servers:
         rows.append(
             (
-                server["name"],
-                server["state"],
-                str(server.get("pid") or "-"),
-                str(server.get("tools") if server.get("tools") is not None else "-"),
-                str(server.get("calls", 0)),
-                str(server.get("errors", 0)),
-                server.get("last_error") or "",
+                server.name,
+                server.state,
+                str(server.pid or "-"),
+                str(server.tools if server.tools is not None else "-"),
+                str(server.calls),
+                str(server.errors),
+                server.last_error or "",
             )
         )
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
@@ -63,7 +70,7 @@ def render(status: dict[str, Any]) -> str:
         cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
         lines.append("  ".join([*cells, row[-1]]).rstrip())
     if len(rows) == 1:
-        lines.append(f"(no servers configured: add some to {status['config']})")
+        lines.append(f"(no servers configured: add some to {status.config})")
     return "\n".join(lines)
 
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import Any
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from mcpod.protocol.control import ToolsResponse
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -22,22 +25,24 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(result, indent=2))
         return 0
-    print(render(result["servers"]))
+    import msgspec
+
+    from mcpod.protocol.control import ToolsResponse
+
+    print(render(msgspec.convert(result, ToolsResponse)))
     return 0
 
 
-def render(servers: list[dict[str, Any]]) -> str:
+def render(response: ToolsResponse) -> str:
     lines = []
-    for server in servers:
-        count = len(server["tools"]) if server["indexed"] else "?"
+    for server in response.servers:
+        count = len(server.tools) if server.indexed else "?"
         lines.append(
-            f"{server['server']} [{server['state']}] {count} tools, ~{server['tokens']} tokens"
-            + (f" - {server['description']}" if server["description"] else "")
+            f"{server.server} [{server.state}] {count} tools, ~{server.tokens} tokens"
+            + (f" - {server.description}" if server.description else "")
         )
-        for tool in server["tools"]:
-            lines.append(
-                f"  {tool['exposed']:<48} ~{tool['tokens']:>4} tok  {tool['description'][:70]}"
-            )
-        if not server["indexed"]:
+        for tool in server.tools:
+            lines.append(f"  {tool.exposed:<48} ~{tool.tokens:>4} tok  {tool.description[:70]}")
+        if not server.indexed:
             lines.append("  (tools not known yet: the server has not been started)")
     return "\n".join(lines) if lines else "no servers configured"

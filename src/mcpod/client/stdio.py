@@ -36,9 +36,10 @@ class PeerExited(EOFError):
 class StdioClient:
     """A child spoken to with newline-delimited JSON-RPC.
 
-    `request()` waits for its answer; `send_request()` + `wait()` pipeline; `next()`
-    returns every message (notifications too) in arrival order. `response()` and
-    `wait()` skip the messages that are not their answer.
+    `request()` waits for its answer; `send_request()` + `wait()` pipeline (answers may
+    be awaited in any order: one read early is kept); `next()` returns every message
+    (notifications too) in arrival order. While `response()` and `wait()` look for an
+    answer, the notifications they read are dropped.
     """
 
     def __init__(
@@ -58,6 +59,7 @@ class StdioClient:
         self._next_id = 0
         self._splitter = LineSplitter()
         self._lines: list[bytes | Oversized] = []
+        self._early: dict[tuple[str, Any], dict[str, Any]] = {}  # answers read before asked
 
     # -- writing -----------------------------------------------------------------------
 
@@ -100,11 +102,18 @@ class StdioClient:
 
     def response(self, request_id: Any, timeout: float | None = None) -> dict[str, Any]:
         """The whole response message to `request_id` (result or error)."""
+        wanted = _key(request_id)
+        if wanted in self._early:
+            return self._early.pop(wanted)
         deadline = time.monotonic() + (self.timeout if timeout is None else timeout)
         while True:
             message = self.next(max(0.0, deadline - time.monotonic()))
-            if message.get("id") == request_id and "method" not in message:
+            if "method" in message or "id" not in message:
+                continue
+            key = _key(message["id"])
+            if key == wanted:
                 return message
+            self._early[key] = message
 
     def wait(self, request_id: Any, timeout: float | None = None) -> dict[str, Any]:
         """The result of `request_id`; an error answer raises `RpcError`."""
@@ -171,3 +180,9 @@ class StdioClient:
     def __exit__(self, *exc: object) -> None:
         if self.proc.poll() is None:
             self.close(timeout=10)
+
+
+def _key(request_id: Any) -> tuple[str, Any]:
+    # JSON-RPC ids 1 and "1" are distinct; an unhashable id (a peer's bug) still gets a key.
+    hashable = request_id if isinstance(request_id, int | str) else repr(request_id)
+    return type(request_id).__name__, hashable

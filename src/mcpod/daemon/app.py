@@ -57,7 +57,6 @@ class Daemon:
         self.store = store
         self.activated = activated  # the service manager owns the socket: never unlink it
         self.stopping = False
-        self.socket_retired = False
         self._stop = anyio.Event()
         self.catalog = Catalog()
         self.catalog.configure(config.enabled, store.catalog.load())
@@ -89,7 +88,6 @@ class Daemon:
 
     def retire_socket(self) -> None:
         """Remove the socket so new clients start a new daemon instead of reaching this one."""
-        self.socket_retired = True
         if not self.activated:
             _unlink(self.paths.socket)
 

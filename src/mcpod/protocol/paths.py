@@ -20,7 +20,6 @@ MAX_SOCKET_PATH_BYTES = 103 if sys.platform == "darwin" else 107
 
 SOCKET_NAME = "mcpod.sock"
 LOCK_NAME = "mcpod.lock"
-PID_NAME = "mcpod.pid"
 
 
 class Paths:
@@ -50,10 +49,6 @@ class Paths:
     @property
     def lock_file(self) -> Path:
         return self.runtime_dir / LOCK_NAME
-
-    @property
-    def pid_file(self) -> Path:
-        return self.runtime_dir / PID_NAME
 
     @property
     def daemon_log(self) -> Path:

@@ -97,10 +97,10 @@ class ControlServer:
 def _decode_envelope(line: bytes) -> ControlEnvelope:
     try:
         return _envelope.decode(line)
+    except msgspec.ValidationError as exc:  # first: it is a subclass of DecodeError
+        raise McpodError(f"Invalid request: {exc}", code=ErrorCode.INVALID_REQUEST) from None
     except msgspec.DecodeError as exc:
         raise McpodError(f"Parse error: {exc}", code=ErrorCode.PARSE_ERROR) from None
-    except msgspec.ValidationError as exc:
-        raise McpodError(f"Invalid request: {exc}", code=ErrorCode.INVALID_REQUEST) from None
 
 
 def _verb(method: str) -> tuple[type[msgspec.Struct], Verb]:

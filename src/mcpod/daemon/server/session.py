@@ -106,12 +106,12 @@ class Session:
         try:
             envelope = envelope_decoder.decode(line)
             params = _params(envelope)
-        except msgspec.DecodeError as exc:
-            await self.send_error(None, ErrorCode.PARSE_ERROR, f"Parse error: {exc}")
-            return
-        except (msgspec.ValidationError, TypeError) as exc:
+        except (msgspec.ValidationError, TypeError) as exc:  # before DecodeError: a subclass
             request_id = _safe_id(line)
             await self.send_error(request_id, ErrorCode.INVALID_REQUEST, f"Invalid request: {exc}")
+            return
+        except msgspec.DecodeError as exc:
+            await self.send_error(None, ErrorCode.PARSE_ERROR, f"Parse error: {exc}")
             return
         method = envelope.method
         if method is msgspec.UNSET:
@@ -136,13 +136,15 @@ class Session:
 
     def _on_notification(self, method: str, params: dict[str, Any]) -> None:
         if method == "notifications/cancelled":
-            scope = self._inflight.get(_key(params.get("requestId")))
+            # Forgotten at once, not when the task unwinds: the client may reuse the id next.
+            scope = self._inflight.pop(_key(params.get("requestId")), None)
             if scope is not None:
                 scope.cancel()
+                self._set_idle_if_done()
         # notifications/initialized and roots changes need no action from a shared daemon
 
     async def _serve(
-        self, request_id: Any, method: str, params: dict[str, Any], scope: Any
+        self, request_id: Any, method: str, params: dict[str, Any], scope: anyio.CancelScope
     ) -> None:
         try:
             with scope:
@@ -157,9 +159,14 @@ class Session:
                 request_id, ErrorCode.INTERNAL_ERROR, f"mcpod internal error in {method}: {exc}"
             )
         finally:
-            del self._inflight[_key(request_id)]
-            if not self._inflight:
-                self._idle.set()
+            key = _key(request_id)
+            if self._inflight.get(key) is scope:
+                del self._inflight[key]
+            self._set_idle_if_done()
+
+    def _set_idle_if_done(self) -> None:
+        if not self._inflight:
+            self._idle.set()
 
     # -- writing -----------------------------------------------------------------------
 
