@@ -80,7 +80,7 @@ def test_stop_leaves_no_process_behind(daemon: DaemonHome) -> None:
     assert not daemon.socket.exists()
 
 
-def test_sigterm_shuts_down_in_order(daemon: DaemonHome) -> None:
+def test_sigterm_shuts_down_in_order_and_the_session_carries_on(daemon: DaemonHome) -> None:
     shim = ShimProcess(daemon.env)
     shim.initialize()
     shim.raw_request(1, "tools/list")
@@ -91,9 +91,11 @@ def test_sigterm_shuts_down_in_order(daemon: DaemonHome) -> None:
     assert daemon.process.wait(timeout=20) == 0
     _, alive = psutil.wait_procs(upstreams, timeout=10)
     assert not alive
-    assert not daemon.socket.exists()
-    assert shim.close() == 1  # the shim reports the closed session instead of hanging
-    assert "closed this session" in shim.proc.stderr.read().decode()  # type: ignore[union-attr]
+    # The session goes on: the shim starts a daemon again and replays its handshake.
+    shim.raw_request(2, "tools/call", {"name": "everything__echo", "arguments": {"message": "on"}})
+    assert shim.response(2, timeout=60)["result"]["content"][0]["text"] == "Echo: on"
+    assert shim.close() == 0
+    assert "reconnected" in shim.proc.stderr.read().decode()  # type: ignore[union-attr]
 
 
 def test_a_killed_daemon_is_replaced_by_the_next_shim(mcpod_home: DaemonHome) -> None:

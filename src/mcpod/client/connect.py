@@ -25,6 +25,7 @@ from mcpod.protocol import (
     ensure_private_dir,
     error_code,
 )
+from mcpod.protocol.peercred import peer_credentials
 
 TYPE_CHECKING = False  # not `from typing`: the shim's start-up cannot afford it
 if TYPE_CHECKING:
@@ -32,21 +33,40 @@ if TYPE_CHECKING:
     from typing import Any
 
 ABSENT_ERRNOS = (errno.ENOENT, errno.ECONNREFUSED)
-SPAWN_TIMEOUT_S = 30.0  # the daemon imports the mcp SDK (~0.7 s) and takes its lock first
+# The daemon imports the mcp SDK (~0.7 s) and takes its lock first, which can mean waiting
+# for a stopping daemon to let go (it stops its servers first: several seconds).
+SPAWN_TIMEOUT_S = 60.0
 HANDSHAKE_TIMEOUT_S = 10.0
 MAX_WELCOME_BYTES = 1 << 20
 
 
 def connect(paths: Paths) -> socket.socket:
-    """Connect to a running daemon; `FileNotFoundError`/`ConnectionRefusedError` if none."""
+    """Connect to a running daemon; `FileNotFoundError`/`ConnectionRefusedError` if none.
+
+    The daemon must run as this user: a socket someone else serves (planted in a shared
+    directory) is refused before anything, the hello's cwd and env included, is sent.
+    """
     paths.check_socket_path()
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
         sock.connect(os.fspath(paths.socket))
+        _check_owner(sock, paths)
     except BaseException:
         sock.close()
         raise
     return sock
+
+
+def _check_owner(sock: socket.socket, paths: Paths) -> None:
+    try:
+        _pid, uid = peer_credentials(sock)
+    except OSError:
+        return  # no peer credentials on this OS: the socket's 0700 directory must do
+    if uid != os.getuid():
+        raise DaemonUnavailable(
+            f"{paths.socket} is served by uid {uid}, not by you; refusing to talk to it. "
+            "Remove it, or set MCPOD_SOCKET to a path in a directory of your own"
+        )
 
 
 def hello_message(role: str, **fields: Any) -> dict[str, Any]:
@@ -98,6 +118,20 @@ def handshake(sock: socket.socket, hello: dict[str, Any]) -> tuple[dict[str, Any
     return answer, rest
 
 
+_spawned: list[subprocess.Popen[bytes]] = []
+
+
+def reap_spawned() -> None:
+    """Collect the exit status of daemons this process started that have exited since.
+
+    A long-lived shim outlives the daemon it started; without this the daemon would stay
+    a zombie until the shim exits.
+    """
+    for child in list(_spawned):
+        if child.poll() is not None:
+            _spawned.remove(child)
+
+
 def spawn_daemon(paths: Paths) -> subprocess.Popen[bytes]:
     """Start `mcpod daemon` detached from this process, its output to the daemon log."""
     import subprocess  # lazily: only a shim that finds no daemon pays for it
@@ -105,7 +139,7 @@ def spawn_daemon(paths: Paths) -> subprocess.Popen[bytes]:
     ensure_private_dir(paths.log_dir)
     log = open(paths.daemon_log, "ab")  # noqa: SIM115 - handed to the child, closed below
     try:
-        return subprocess.Popen(
+        child = subprocess.Popen(
             [sys.executable, "-m", "mcpod", "daemon", "--spawned"],
             stdin=subprocess.DEVNULL,
             stdout=log,
@@ -115,6 +149,8 @@ def spawn_daemon(paths: Paths) -> subprocess.Popen[bytes]:
         )
     finally:
         log.close()
+    _spawned.append(child)
+    return child
 
 
 def connect_or_spawn(paths: Paths, timeout: float = SPAWN_TIMEOUT_S) -> socket.socket:

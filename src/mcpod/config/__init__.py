@@ -7,6 +7,7 @@ from mcpod.config.diff import ConfigDiff, diff_configs
 from mcpod.config.load import default_config, load_config, parse_config, parse_servers
 from mcpod.config.model import (
     DEFAULT_CALL_TIMEOUT_S,
+    DEFAULT_IDLE_TIMEOUT_S,
     DEFAULT_STARTUP_TIMEOUT_S,
     MODES,
     Config,
@@ -19,6 +20,7 @@ from mcpod.config.write import write_atomically
 
 __all__ = [
     "DEFAULT_CALL_TIMEOUT_S",
+    "DEFAULT_IDLE_TIMEOUT_S",
     "DEFAULT_STARTUP_TIMEOUT_S",
     "MODES",
     "Config",

@@ -20,6 +20,7 @@ import msgspec
 
 from mcpod.config.model import (
     DEFAULT_CALL_TIMEOUT_S,
+    DEFAULT_IDLE_TIMEOUT_S,
     DEFAULT_STARTUP_TIMEOUT_S,
     Config,
     Mode,
@@ -38,6 +39,7 @@ REMOTE_TYPES: dict[str, Transport] = {
     "sse": "sse",
 }
 Seconds = Annotated[float, msgspec.Meta(gt=0)]
+SecondsOrNever = Annotated[float, msgspec.Meta(ge=0)]  # 0: never
 
 
 class ServerSpec(msgspec.Struct, rename="camel", frozen=True):
@@ -54,6 +56,7 @@ class ServerSpec(msgspec.Struct, rename="camel", frozen=True):
     disabled: bool = False
     startup_timeout: Seconds = DEFAULT_STARTUP_TIMEOUT_S
     timeout: Seconds = DEFAULT_CALL_TIMEOUT_S
+    idle_timeout: SecondsOrNever = DEFAULT_IDLE_TIMEOUT_S
     title: str = ""
     description: str = ""
     category: str = ""
@@ -179,6 +182,7 @@ def _server(
         disabled=spec.disabled,
         startup_timeout=float(spec.startup_timeout),
         call_timeout=float(spec.timeout),
+        idle_timeout=float(spec.idle_timeout),
         title=spec.title,
         description=spec.description,
         category=spec.category,

@@ -11,12 +11,15 @@ from typing import Literal
 
 import msgspec
 
+from mcpod.protocol.redact import redact
+
 Transport = Literal["stdio", "http", "sse"]
 Mode = Literal["lazy", "all"]
 MODES: tuple[Mode, ...] = ("lazy", "all")
 
 DEFAULT_STARTUP_TIMEOUT_S = 60.0
 DEFAULT_CALL_TIMEOUT_S = 600.0
+DEFAULT_IDLE_TIMEOUT_S = 1800.0  # a server nobody used for this long is stopped (0: never)
 
 
 class ServerConfig(msgspec.Struct, frozen=True, kw_only=True):
@@ -33,13 +36,14 @@ class ServerConfig(msgspec.Struct, frozen=True, kw_only=True):
     disabled: bool = False
     startup_timeout: float = DEFAULT_STARTUP_TIMEOUT_S
     call_timeout: float = DEFAULT_CALL_TIMEOUT_S
+    idle_timeout: float = DEFAULT_IDLE_TIMEOUT_S
     title: str = ""
     description: str = ""
     category: str = ""
 
     def __repr__(self) -> str:
         # env values and headers carry secrets: a repr must never show them.
-        where = self.url if self.transport != "stdio" else self.command
+        where = redact(self.url or "") if self.transport != "stdio" else self.command
         return f"ServerConfig({self.name!r}, {self.transport}, {where!r})"
 
 

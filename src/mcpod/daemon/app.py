@@ -16,6 +16,7 @@ from typing import Any
 
 import anyio
 import anyio.abc
+import anyio.to_thread
 
 from mcpod import __version__
 from mcpod.config import Config, load_config
@@ -29,14 +30,18 @@ from mcpod.daemon.server.fanout import Fanout
 from mcpod.daemon.signals import watch_signals
 from mcpod.daemon.sources import Registry
 from mcpod.daemon.store import Store, StoreError
-from mcpod.daemon.upstream import Indexer, ListKind, Pool, Upstream
+from mcpod.daemon.upstream import Indexer, ListKind, Pool, Supervisor, Upstream
+from mcpod.daemon.upstream.reaper import reap_orphans
 from mcpod.protocol import McpodError, Paths, ensure_private_dir
 
 log = logging.getLogger(__name__)
 
 EXIT_OK, EXIT_ERROR, EXIT_CONFIG, EXIT_LOCKED = 0, 1, 2, 3
 SESSION_DRAIN_S = 3.0
-LOCK_WAIT_S = 10.0  # a spawned daemon waits this long for a stopping one to let go
+# A spawned daemon waits this long for a stopping one to let go of the lock: stopping
+# drains sessions (3 s) and stops servers (up to 8 s each, in parallel), and more on a
+# loaded machine.
+LOCK_WAIT_S = 60.0
 STATS_FLUSH_S = 2.0
 
 
@@ -61,6 +66,7 @@ class Daemon:
         self.catalog = Catalog()
         self.catalog.configure(config.enabled, store.catalog.load())
         store.catalog.forget_all_but({s.name for s in config.enabled})
+        store.sessions.forget_old()
         self.sessions = Sessions()
         self.fanout = Fanout(self.sessions, task_group)
         self.pool = Pool(
@@ -68,8 +74,10 @@ class Daemon:
         )
         self.indexer = Indexer(self.catalog, self.pool, store.catalog)
         router = Router(self.catalog, self.pool, store.stats)
-        meta = MetaTools(self.catalog, self.pool, self.indexer, store.history)
-        handlers = McpHandlers(self.registry, self.catalog, self.pool, self.indexer, router, meta)
+        meta = MetaTools(self.catalog, self.pool, self.indexer, store.history, store.sessions)
+        handlers = McpHandlers(
+            self.registry, self.catalog, self.pool, self.indexer, router, meta, store.sessions
+        )
         started_at = time.time()
         control = ControlServer(
             ControlContext(
@@ -101,10 +109,16 @@ class Daemon:
     async def wait_for_shutdown(self) -> None:
         await self._stop.wait()
 
-    async def flush_statistics(self) -> None:
+    async def maintain_store(self) -> None:
+        """Flush statistics and retry failed writes; a failing store is logged, never fatal."""
         while True:
             await anyio.sleep(STATS_FLUSH_S)
-            self.store.stats.flush()
+            for write in (self.store.stats.flush, self.store.history.flush):
+                try:
+                    write()
+                except sqlite3.Error as exc:
+                    log.warning("state store %s: %s; will retry", self.store.path, exc)
+            self.indexer.retry_saves()
 
     async def _lists_changed(self, upstream: Upstream, kinds: set[ListKind]) -> None:
         if self.indexer.absorb(upstream):
@@ -188,12 +202,15 @@ async def _serve(
         config.path,
         len(config.enabled),
     )
+    # Before any server of ours starts: servers an earlier daemon left behind.
+    await anyio.to_thread.run_sync(reap_orphans, str(paths.socket))
     async with anyio.create_task_group() as root:
         daemon = Daemon(paths, config, store, root, activated=inherited is not None)
         if handle_signals:
             root.start_soon(watch_signals, daemon.request_shutdown)
         root.start_soon(daemon.indexer.index_all_missing)
-        root.start_soon(daemon.flush_statistics)
+        root.start_soon(daemon.maintain_store)
+        root.start_soon(Supervisor(daemon.pool).run)
         async with anyio.create_task_group() as sessions_tg:
             accept_scope = anyio.CancelScope()
             sessions_tg.start_soon(_accept, daemon, listener, sessions_tg, accept_scope)
@@ -222,7 +239,7 @@ async def _accept(
 ) -> None:
     with scope:
         async with listener:
-            await listener.serve(daemon.listener.handle, task_group=sessions_tg)
+            await daemon.listener.serve(listener, sessions_tg)
 
 
 def _unlink(path: os.PathLike[str]) -> None:

@@ -51,7 +51,7 @@ class SearchRequest(msgspec.Struct, frozen=True):
 class ServerStatus(msgspec.Struct, frozen=True, kw_only=True):
     name: str
     transport: str
-    state: str  # stopped | starting | ready | exited | failed | stopping | disabled
+    state: str  # stopped | starting | ready | stopping | failed | broken | disabled
     pid: int | None = None
     calls: int = 0
     errors: int = 0
@@ -60,6 +60,11 @@ class ServerStatus(msgspec.Struct, frozen=True, kw_only=True):
     started_at: float | None = None
     last_error: str | None = None
     log: str | None = None
+    reason: str | None = None  # why it is in its state: idle since, breaker open until, ...
+    state_since: float | None = None
+    failures: int = 0  # consecutive failed starts (or crashes soon after starting)
+    retry_at: float | None = None  # when a failed server may be tried again
+    inflight: int = 0
 
 
 class SessionStatus(msgspec.Struct, frozen=True, kw_only=True):
@@ -76,6 +81,7 @@ class SessionStatus(msgspec.Struct, frozen=True, kw_only=True):
     active: list[str] = []
     always_on: list[str] = []
     inflight: int = 0
+    queued_bytes: int = 0  # output the client has not read yet
     started_at: float = 0.0
 
 

@@ -34,6 +34,7 @@ class ErrorCode(IntEnum):
     UNKNOWN_SERVER = -32094
     PERMISSION_DENIED = -32093
     SHUTTING_DOWN = -32092
+    OVERLOADED = -32091
 
 
 def error_code(value: object, default: ErrorCode) -> ErrorCode:

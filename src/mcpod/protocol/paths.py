@@ -19,7 +19,6 @@ from mcpod.protocol.errors import PathError
 MAX_SOCKET_PATH_BYTES = 103 if sys.platform == "darwin" else 107
 
 SOCKET_NAME = "mcpod.sock"
-LOCK_NAME = "mcpod.lock"
 
 
 class Paths:
@@ -48,7 +47,8 @@ class Paths:
 
     @property
     def lock_file(self) -> Path:
-        return self.runtime_dir / LOCK_NAME
+        """Named after the socket: two daemons with sockets in one directory never share it."""
+        return self.socket.with_name(self.socket.name + ".lock")
 
     @property
     def daemon_log(self) -> Path:
@@ -121,18 +121,30 @@ def _runtime_dir(env: os._Environ[str] | dict[str, str]) -> Path:
 
 
 def ensure_private_dir(path: Path) -> None:
-    """Create `path` as 0700 if needed; refuse one that another user owns or can write.
+    """Create `path` as 0700 if needed; refuse an existing one that is not safe to use.
 
-    A shared temp dir is where another user could plant a socket or a symlink, so the
-    runtime dir must be ours before anything in it is trusted.
+    A shared temp dir is where another user could plant a socket or a symlink, so a
+    directory must be ours before anything in it is trusted. mcpod never changes the
+    mode of a directory it did not create: one that others may write to (and that is
+    not sticky, like /tmp) is refused, with what to do.
     """
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        path.mkdir(mode=0o700, parents=True)
+    except FileExistsError:
+        pass
+    else:
+        os.chmod(path, 0o700)  # ours: created just now (mkdir's mode passed the umask)
     info = os.lstat(path)
     if not stat.S_ISDIR(info.st_mode):
         raise PathError(f"{path} exists and is not a directory; remove it and retry")
     if info.st_uid != os.getuid():
         raise PathError(
-            f"{path} belongs to uid {info.st_uid}, not to you; remove it or set MCPOD_HOME"
+            f"{path} belongs to uid {info.st_uid}, not to you; use a directory of your own "
+            "(set MCPOD_HOME, or MCPOD_SOCKET to a path in a private directory)"
         )
-    if info.st_mode & 0o077:
-        os.chmod(path, 0o700)
+    if info.st_mode & 0o022 and not info.st_mode & stat.S_ISVTX:
+        raise PathError(
+            f"{path} is writable by others (mode {stat.S_IMODE(info.st_mode):o}); mcpod does "
+            f"not change the mode of a directory it did not create: `chmod go-w {path}`, or "
+            "use another directory"
+        )

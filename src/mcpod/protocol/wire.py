@@ -20,6 +20,7 @@ class Hello(msgspec.Struct, tag="hello", tag_field="type"):
     cwd: str | None = None
     env: dict[str, str] = {}
     client_args: dict[str, Any] = {}
+    resume: str | None = None  # a session id from an earlier daemon, after a reconnect
 
 
 class Welcome(msgspec.Struct, tag="welcome", tag_field="type"):

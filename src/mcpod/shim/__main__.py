@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import selectors
 import socket
 import sys
 
@@ -22,8 +21,14 @@ from mcpod.protocol import (
     LineSplitter,
     McpodError,
     Oversized,
+    Paths,
     resolve_paths,
 )
+
+TYPE_CHECKING = False  # not `from typing`: start-up cannot afford it
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
 
 USAGE = "usage: mcpod-shim [--mode lazy|all] [--profile NAME]"
 CHUNK = 1 << 16
@@ -35,22 +40,26 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         _say(f"{exc}\n{USAGE}")
         return 2
+    paths = resolve_paths()
+
+    def hello(resume: str | None) -> dict[str, object]:
+        return _session_hello(client_args, resume)
+
     try:
-        sock = connect_or_spawn(resolve_paths())
+        sock = connect_or_spawn(paths)
     except (McpodError, OSError) as exc:
         _say(f"cannot reach the mcpod daemon: {_reason(exc)}")
         return answer_with_errors(_reason(exc))
     try:
-        welcome, rest = handshake(sock, _session_hello(client_args))
+        welcome, rest = handshake(sock, hello(None))
+        if welcome.get("version") != __version__:
+            sock, welcome, rest = on_version_skew(paths, sock, welcome, hello)
     except (McpodError, OSError) as exc:
         _say(f"the mcpod daemon refused this session: {_reason(exc)}")
         return answer_with_errors(_reason(exc))
-    if welcome.get("version") != __version__:
-        _say(
-            f"note: daemon runs mcpod {welcome.get('version')}, this shim is {__version__}; "
-            "run `mcpod stop` to restart it on the new version"
-        )
-    return pump(sock, rest)
+    from mcpod.shim.pump import Pump
+
+    return Pump(paths, sock, welcome, hello).run(rest)
 
 
 def parse_args(argv: list[str]) -> dict[str, str]:
@@ -68,40 +77,35 @@ def parse_args(argv: list[str]) -> dict[str, str]:
     return args
 
 
-def _session_hello(client_args: dict[str, str]) -> dict[str, object]:
+def _session_hello(client_args: dict[str, str], resume: str | None) -> dict[str, object]:
     env = {k: os.environ[k] for k in SESSION_ENV_KEYS if k in os.environ}
-    return hello_message(
-        ROLE_SESSION, cwd=os.getcwd(), env=env, client_args=client_args, ppid=os.getppid()
-    )
+    fields: dict[str, object] = {"cwd": os.getcwd(), "env": env, "client_args": client_args}
+    if resume:
+        fields["resume"] = resume
+    return hello_message(ROLE_SESSION, ppid=os.getppid(), **fields)
 
 
-def pump(sock: socket.socket, rest: bytes) -> int:
-    """Copy stdin -> socket and socket -> stdout until the daemon closes the connection."""
-    if rest:
-        _write_all(1, rest)
-    selector = selectors.DefaultSelector()
-    selector.register(0, selectors.EVENT_READ, "stdin")
-    selector.register(sock, selectors.EVENT_READ, "socket")
-    stdin_open = True
-    while True:
-        for key, _ in selector.select():
-            if key.data == "stdin":
-                data = os.read(0, CHUNK)
-                if data:
-                    sock.sendall(data)
-                    continue
-                # Half-close: the daemon finishes what is in flight, then closes.
-                selector.unregister(0)
-                stdin_open = False
-                sock.shutdown(socket.SHUT_WR)
-            else:
-                data = sock.recv(CHUNK)
-                if not data:
-                    if stdin_open:
-                        _say("the mcpod daemon closed this session (stopped or restarted)")
-                        return 1
-                    return 0
-                _write_all(1, data)
+def on_version_skew(
+    paths: Paths,
+    sock: socket.socket,
+    welcome: dict[str, Any],
+    hello: Callable[[str | None], dict[str, object]],
+) -> tuple[socket.socket, dict[str, Any], bytes]:
+    """An idle daemon of another version is restarted on this one; a busy one keeps serving."""
+    from mcpod.shim.upgrade import restart_if_idle
+
+    theirs = welcome.get("version")
+    sock.close()  # our own session must not count as keeping the daemon busy
+    if restart_if_idle(paths):
+        _say(f"restarted the idle mcpod daemon ({theirs}) on this version ({__version__})")
+    else:
+        _say(
+            f"note: the daemon runs mcpod {theirs} and serves other sessions, this shim is "
+            f"{__version__}; run `mcpod stop` when convenient to restart it on the new version"
+        )
+    sock = connect_or_spawn(paths)
+    welcome, rest = handshake(sock, hello(None))
+    return sock, welcome, rest
 
 
 def answer_with_errors(reason: str) -> int:

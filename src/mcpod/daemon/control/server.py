@@ -6,6 +6,7 @@ invalid-params error naming it) and returns its `<Noun>Response`.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -32,6 +33,8 @@ from mcpod.protocol.control import (
 )
 
 log = logging.getLogger(__name__)
+
+WRITE_TIMEOUT_S = 30.0  # a control peer that stops reading is dropped
 
 Verb = Callable[[ControlContext, Any], Awaitable[msgspec.Struct]]
 VERBS: dict[str, tuple[type[msgspec.Struct], Verb]] = {
@@ -60,19 +63,24 @@ class ControlServer:
         self._on_shutdown = on_shutdown
 
     async def serve(self, stream: anyio.abc.SocketStream, rest: bytes) -> None:
+        """Answer each request in turn until the peer closes (or goes away mid-answer)."""
         splitter = LineSplitter()
         data = rest
-        while True:
-            for line in splitter.feed(data):
-                answer, stopping = await self._answer(line)
-                await stream.send(answer + b"\n")
-                if stopping:  # answered first, then stop
-                    self._on_shutdown("mcpod stop")
-                    return
-            try:
+        try:
+            while True:
+                for line in splitter.feed(data):
+                    answer, stopping = await self._answer(line)
+                    if stopping:  # answered first (if the peer still listens), then stop
+                        with contextlib.suppress(anyio.BrokenResourceError, OSError):
+                            await _send(stream, answer)
+                        self._on_shutdown("mcpod stop")
+                        return
+                    await _send(stream, answer)
                 data = await stream.receive(65536)
-            except (anyio.EndOfStream, anyio.BrokenResourceError, OSError):
-                return
+        except (anyio.EndOfStream, anyio.BrokenResourceError, anyio.ClosedResourceError, OSError):
+            return  # e.g. `mcpod status` interrupted before its answer
+        except TimeoutError:
+            log.info("dropped a control connection that stopped reading its answers")
 
     async def _answer(self, line: bytes | Oversized) -> tuple[bytes, bool]:
         """The encoded answer, and whether it acknowledged a shutdown."""
@@ -118,3 +126,8 @@ def _decode_params(params: dict[str, Any], kind: type[msgspec.Struct]) -> Any:
         return msgspec.convert(params, kind)
     except msgspec.ValidationError as exc:
         raise McpodError(f"invalid params: {exc}", code=ErrorCode.INVALID_PARAMS) from None
+
+
+async def _send(stream: anyio.abc.SocketStream, answer: bytes) -> None:
+    with anyio.fail_after(WRITE_TIMEOUT_S):
+        await stream.send(answer + b"\n")

@@ -30,7 +30,7 @@ from mcpod.daemon.exposure.arguments import (
     decode_arguments,
 )
 from mcpod.daemon.exposure.surface import Surface
-from mcpod.daemon.store import ActivationHistory
+from mcpod.daemon.store import ActivationHistory, SessionState
 from mcpod.daemon.upstream import Indexer, Pool
 from mcpod.protocol import McpodError
 
@@ -70,12 +70,18 @@ Method = Callable[[MetaSession, Any], Awaitable[str | RoutedCall]]
 
 class MetaTools:
     def __init__(
-        self, catalog: Catalog, pool: Pool, indexer: Indexer, history: ActivationHistory
+        self,
+        catalog: Catalog,
+        pool: Pool,
+        indexer: Indexer,
+        history: ActivationHistory,
+        session_state: SessionState,
     ) -> None:
         self._catalog = catalog
         self._pool = pool
         self._indexer = indexer
         self._history = history
+        self._session_state = session_state
         self._methods: dict[str, Method] = {
             "mcpod_catalog": self.catalog,
             "mcpod_search": self.search,
@@ -156,6 +162,7 @@ class MetaTools:
         before = set(surface.active)
         surface.active.difference_update(names)
         if surface.active != before:
+            self._session_state.save(session.id, surface.active)
             await session.notify_list_changed("tools", force=True)
         kept = sorted(surface.always_on & set(names))
         note = f" ({', '.join(kept)} always on in this profile)" if kept else ""
@@ -194,6 +201,7 @@ class MetaTools:
         ready = [n for n in names if self._catalog.entries[n].indexed]
         if ready:
             session.surface.active.update(ready)
+            self._session_state.save(session.id, session.surface.active)
             self._history.record(session.id, session.client_name, ready, task)
             await session.notify_list_changed("tools", force=True)
         parts = []

@@ -14,9 +14,11 @@ from mcpod.daemon.exposure import MetaTools, choose_surface
 from mcpod.daemon.server import eras
 from mcpod.daemon.server.calls import CallHandlers
 from mcpod.daemon.server.lists import ListHandlers
+from mcpod.daemon.server.params import check_params
 from mcpod.daemon.server.router import Router
 from mcpod.daemon.server.session import Session
 from mcpod.daemon.sources import Registry
+from mcpod.daemon.store import SessionState
 from mcpod.daemon.upstream import Indexer, Pool
 from mcpod.protocol import ErrorCode, RpcError
 
@@ -51,8 +53,10 @@ class McpHandlers:
         indexer: Indexer,
         router: Router,
         meta: MetaTools,
+        session_state: SessionState,
     ) -> None:
         self._registry = registry
+        self._session_state = session_state
         lists = ListHandlers(catalog, indexer)
         calls = CallHandlers(catalog, pool, indexer, router, meta)
         self._methods: dict[str, Method] = {
@@ -79,6 +83,7 @@ class McpHandlers:
         handler = self._methods.get(method)
         if handler is None:
             raise RpcError(f"Method not found: {method}", code=ErrorCode.METHOD_NOT_FOUND)
+        check_params(method, params)
         if session.era is None:
             self._open(session, method, params)
         elif session.era == "modern":
@@ -91,6 +96,9 @@ class McpHandlers:
         session.surface = choose_surface(
             self._registry.config, session.hello.client_args, session.client_name
         )
+        if session.hello.resume == session.id:  # back after a daemon restart
+            restored = self._session_state.active(session.id) & session.surface.allowed
+            session.surface.active.update(restored)
 
     # -- handshake and discovery ---------------------------------------------------------
 

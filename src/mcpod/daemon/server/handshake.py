@@ -13,7 +13,7 @@ from mcpod import __version__
 from mcpod.protocol import CAPABILITIES, PROTOCOL_VERSION, ErrorCode
 from mcpod.protocol.wire import HandshakeError, Hello, Welcome, encoder, handshake_decoder
 
-HELLO_TIMEOUT_S = 10.0
+HELLO_TIMEOUT_S = 5.0  # a peer that has not said hello by then never will
 MAX_HELLO_BYTES = 1 << 20
 
 

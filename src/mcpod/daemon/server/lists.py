@@ -10,6 +10,8 @@ from mcpod.daemon.exposure import META_TOOLS
 from mcpod.daemon.server.session import Session
 from mcpod.daemon.upstream import Indexer
 
+LIST_WAIT_S = 5.0
+
 
 class ListHandlers:
     def __init__(self, catalog: Catalog, indexer: Indexer) -> None:
@@ -36,6 +38,11 @@ class ListHandlers:
         return {"resourceTemplates": view.templates}
 
     async def _visible(self, session: Session) -> frozenset[str]:
+        """The servers this session sees, after waiting (briefly) for first indexing.
+
+        The wait is short on purpose: a server that is slow or never finishes
+        `initialize` delays only its own tools, which follow with `list_changed`.
+        """
         visible = session.surface.visible()
-        await self._indexer.ensure_indexed(visible, wait=True)
+        await self._indexer.ensure_indexed(visible, wait=True, bound_s=LIST_WAIT_S)
         return visible

@@ -106,9 +106,9 @@ class ProgressRelay:
 
     async def __call__(self, progress: float, total: float | None, message: str | None) -> None:
         self._active += 1
-        note: dict[str, Any] = {"progressToken": self._token, "progress": progress}
+        note: dict[str, Any] = {"progressToken": self._token, "progress": _number(progress)}
         if total is not None:
-            note["total"] = total
+            note["total"] = _number(total)
         if message is not None:
             note["message"] = message
         try:
@@ -123,3 +123,9 @@ class ProgressRelay:
         while self._active:
             self._idle = anyio.Event()
             await self._idle.wait()
+
+
+def _number(value: float) -> float | int:
+    """The SDK hands progress over as floats; an integral value goes on as the integer the
+    server (almost certainly) sent, so clients that expect integers keep getting them."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value

@@ -1,33 +1,38 @@
 """One client session: the MCP server side that a shim connection sees.
 
-Only the JSON-RPC envelope is decoded on the hot path; each request runs in its own task
-under a cancel scope keyed by the client's id, so `notifications/cancelled` stops exactly
-that request (and the upstream hears of it through the SDK dispatcher). The era is set
-by the first request: `initialize` means the handshake era, a request carrying
-`_meta["io.modelcontextprotocol/protocolVersion"]` means 2026-07-28.
+Each request runs in its own task under a cancel scope keyed by the client's id, so
+`notifications/cancelled` stops exactly that request (and the upstream hears of it).
+Output goes through the session's `Outbox`, so no writer ever waits on this client.
+Bounds: `MAX_INFLIGHT` requests at once (more get an error, not a task), the outbox's
+byte and time limits, and a client that hangs up has its requests cancelled at once.
 """
 
 from __future__ import annotations
 
 import logging
+import select
+import socket
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import anyio
 import anyio.abc
-import msgspec
 import orjson
 
 from mcpod.daemon.exposure import Surface
 from mcpod.daemon.server import eras
+from mcpod.daemon.server.messages import BadMessage, Incoming, id_key, read_message
+from mcpod.daemon.server.outbox import Outbox
 from mcpod.protocol import MAX_LINE_BYTES, ErrorCode, LineSplitter, McpodError, Oversized
 from mcpod.protocol.control import SessionStatus
-from mcpod.protocol.wire import Envelope, Hello, envelope_decoder
+from mcpod.protocol.wire import Hello
 
 log = logging.getLogger(__name__)
 
 DRAIN_TIMEOUT_S = 5.0
+HANGUP_POLL_S = 0.05
+MAX_INFLIGHT = 128
 MAX_SHOWN_TEXT = 200  # a client's own strings in `mcpod status`: clientInfo can be anything
 
 Handler = Callable[["Session", str, dict[str, Any], Any], Awaitable[dict[str, Any]]]
@@ -62,20 +67,30 @@ class Session:
         self._inflight: dict[Any, anyio.CancelScope] = {}
         self._idle = anyio.Event()
         self._idle.set()
-        self._write_lock = anyio.Lock()
-        self._closed = False
+        self._reading = anyio.CancelScope()
+        self._outbox = Outbox(stream, self._on_output_failure)
 
     @property
     def client_name(self) -> str | None:
         name = self.client_info.get("name")
         return name if isinstance(name, str) else None
 
-    # -- reading -----------------------------------------------------------------------
+    # -- life --------------------------------------------------------------------------
 
     async def run(self, initial: bytes) -> None:
         """Serve until the client closes its side, then let in-flight requests finish."""
-        splitter = LineSplitter(MAX_LINE_BYTES)
         async with anyio.create_task_group() as tg:
+            tg.start_soon(self._outbox.run)
+            await self._read(tg, initial)
+            self.end_listens()
+            await self._drain()
+            with anyio.move_on_after(DRAIN_TIMEOUT_S):
+                await self._outbox.flush()
+            tg.cancel_scope.cancel()
+
+    async def _read(self, tg: anyio.abc.TaskGroup, initial: bytes) -> None:
+        splitter = LineSplitter(MAX_LINE_BYTES)
+        with self._reading:
             try:
                 await self._feed(tg, splitter, initial)
                 while True:
@@ -84,11 +99,37 @@ class Session:
                 pass
             except OSError as exc:
                 log.debug("session %s: %s", self.id, exc)
-            self.end_listens()
-            with anyio.move_on_after(DRAIN_TIMEOUT_S):
-                await self._idle.wait()
-            tg.cancel_scope.cancel()
-        self._closed = True
+
+    async def _drain(self) -> None:
+        """Let in-flight requests finish (bounded), unless nobody is left to answer."""
+        with anyio.move_on_after(DRAIN_TIMEOUT_S):
+            while self._inflight and not self._gone():
+                with anyio.move_on_after(HANGUP_POLL_S):
+                    await self._idle.wait()
+        if self._inflight:
+            self.cancel_all()
+
+    def _gone(self) -> bool:
+        """The client hung up completely (not a half-close: it may still read answers)."""
+        if self._outbox.failed is not None:
+            return True
+        sock = self._stream.extra(anyio.abc.SocketAttribute.raw_socket, None)
+        if not isinstance(sock, socket.socket):
+            return False
+        poller = select.poll()
+        poller.register(sock.fileno(), select.POLLHUP)
+        return any(events & (select.POLLHUP | select.POLLERR) for _, events in poller.poll(0))
+
+    def cancel_all(self) -> None:
+        for scope in self._inflight.values():
+            scope.cancel()
+
+    def _on_output_failure(self, reason: str) -> None:
+        log.warning("session %s (pid %s) disconnected: %s", self.id, self.peer_pid, reason)
+        self._reading.cancel()
+        self.cancel_all()
+
+    # -- reading -----------------------------------------------------------------------
 
     async def _feed(self, tg: anyio.abc.TaskGroup, splitter: LineSplitter, data: bytes) -> None:
         for line in splitter.feed(data):
@@ -100,27 +141,21 @@ class Session:
                     "bytes and was dropped",
                 )
                 continue
-            await self._on_line(tg, line)
+            try:
+                message = read_message(line)
+            except BadMessage as bad:
+                await self.send_error(bad.request_id, bad.code, bad.message)
+                continue
+            await self._on_message(tg, message)
 
-    async def _on_line(self, tg: anyio.abc.TaskGroup, line: bytes) -> None:
-        try:
-            envelope = envelope_decoder.decode(line)
-            params = _params(envelope)
-        except (msgspec.ValidationError, TypeError) as exc:  # before DecodeError: a subclass
-            request_id = _safe_id(line)
-            await self.send_error(request_id, ErrorCode.INVALID_REQUEST, f"Invalid request: {exc}")
-            return
-        except msgspec.DecodeError as exc:
-            await self.send_error(None, ErrorCode.PARSE_ERROR, f"Parse error: {exc}")
-            return
-        method = envelope.method
-        if method is msgspec.UNSET:
+    async def _on_message(self, tg: anyio.abc.TaskGroup, message: Incoming) -> None:
+        if message.method is None:
             return  # a response: mcpod sends no requests to clients yet
-        if envelope.id is msgspec.UNSET:
-            self._on_notification(method, params)
+        if message.is_notification:
+            self._on_notification(message.method, message.params)
             return
-        request_id = envelope.id
-        key = _key(request_id)
+        request_id = message.request_id
+        key = id_key(request_id)
         if key in self._inflight:
             await self.send_error(
                 request_id,
@@ -128,16 +163,28 @@ class Session:
                 f"request id {request_id!r} is already in flight",
             )
             return
+        if len(self._inflight) >= MAX_INFLIGHT:
+            await self.send_error(
+                request_id,
+                ErrorCode.OVERLOADED,
+                f"this session already has {MAX_INFLIGHT} requests in flight (mcpod's limit); "
+                "wait for answers before sending more",
+            )
+            return
         scope = anyio.CancelScope()
         self._inflight[key] = scope
         self._idle = anyio.Event()
         self.requests += 1
-        tg.start_soon(self._serve, request_id, method, params, scope)
+        tg.start_soon(self._serve, request_id, message.method, message.params, scope)
 
     def _on_notification(self, method: str, params: dict[str, Any]) -> None:
         if method == "notifications/cancelled":
+            request_id = params.get("requestId")
+            if isinstance(request_id, bool) or not isinstance(request_id, int | str):
+                log.debug("session %s: cancellation with a bad requestId ignored", self.id)
+                return
             # Forgotten at once, not when the task unwinds: the client may reuse the id next.
-            scope = self._inflight.pop(_key(params.get("requestId")), None)
+            scope = self._inflight.pop(id_key(request_id), None)
             if scope is not None:
                 scope.cancel()
                 self._set_idle_if_done()
@@ -159,7 +206,7 @@ class Session:
                 request_id, ErrorCode.INTERNAL_ERROR, f"mcpod internal error in {method}: {exc}"
             )
         finally:
-            key = _key(request_id)
+            key = id_key(request_id)
             if self._inflight.get(key) is scope:
                 del self._inflight[key]
             self._set_idle_if_done()
@@ -171,14 +218,13 @@ class Session:
     # -- writing -----------------------------------------------------------------------
 
     async def send(self, message: dict[str, Any]) -> None:
-        if self._closed:
-            return
-        data = orjson.dumps(message, option=orjson.OPT_APPEND_NEWLINE)
+        """Queue one message (never waits on the client)."""
         try:
-            async with self._write_lock:
-                await self._stream.send(data)
-        except (anyio.BrokenResourceError, anyio.ClosedResourceError, OSError):
-            self._closed = True
+            data = orjson.dumps(message, option=orjson.OPT_APPEND_NEWLINE)
+        except (orjson.JSONEncodeError, RecursionError) as exc:
+            data = _unencodable(message, exc)
+        if data:
+            self._outbox.put(data)
 
     async def send_result(self, request_id: Any, result: dict[str, Any]) -> None:
         await self.send({"jsonrpc": "2.0", "id": request_id, "result": result})
@@ -233,7 +279,7 @@ class Session:
     def end_listens(self) -> None:
         """End the 2026-07-28 `subscriptions/listen` requests, which otherwise stay open."""
         for listen_id in list(self.listens):
-            scope = self._inflight.get(_key(listen_id))
+            scope = self._inflight.get(id_key(listen_id))
             if scope is not None:
                 scope.cancel()
 
@@ -253,8 +299,24 @@ class Session:
             active=sorted(surface.active),
             always_on=sorted(surface.always_on),
             inflight=len(self._inflight),
+            queued_bytes=self._outbox.queued_bytes,
             started_at=self.started_at,
         )
+
+
+def _unencodable(message: dict[str, Any], exc: Exception) -> bytes:
+    """An error in place of a message that cannot be encoded (e.g. nested too deeply)."""
+    error = {
+        "code": int(ErrorCode.INTERNAL_ERROR),
+        "message": f"mcpod cannot forward this answer: {exc}",
+    }
+    request_id = message.get("id")
+    if "id" not in message or "method" in message:  # a notification: nobody to tell
+        log.warning("dropped an unencodable %s notification: %s", message.get("method"), exc)
+        return b""
+    return orjson.dumps(
+        {"jsonrpc": "2.0", "id": request_id, "error": error}, option=orjson.OPT_APPEND_NEWLINE
+    )
 
 
 def _shown(value: Any) -> str | None:
@@ -262,29 +324,3 @@ def _shown(value: Any) -> str | None:
     if not isinstance(value, str):
         return None
     return value if len(value) <= MAX_SHOWN_TEXT else value[: MAX_SHOWN_TEXT - 1] + "…"
-
-
-def _params(envelope: Envelope) -> dict[str, Any]:
-    if envelope.params is msgspec.UNSET:
-        return {}
-    params = _decode_params(envelope.params)
-    if not isinstance(params, dict):
-        raise TypeError("params must be an object")
-    return params
-
-
-_decode_params = msgspec.json.Decoder().decode
-
-
-def _key(request_id: Any) -> Any:
-    # JSON-RPC ids 1 and "1" are distinct; bool is not a valid id but must not alias 1.
-    return (type(request_id).__name__, request_id)
-
-
-def _safe_id(line: bytes) -> Any:
-    try:
-        value = orjson.loads(line)
-    except orjson.JSONDecodeError:
-        return None
-    request_id = value.get("id") if isinstance(value, dict) else None
-    return request_id if isinstance(request_id, int | str) else None

@@ -6,18 +6,24 @@ lists), `stats` (call statistics) and `history` (activations).
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 from pathlib import Path
 
 from mcpod.daemon.store.catalog import CatalogStore
 from mcpod.daemon.store.db import SCHEMA_VERSION, Database, StoreError
 from mcpod.daemon.store.history import ActivationHistory
+from mcpod.daemon.store.sessions import SessionState
 from mcpod.daemon.store.stats import CallStats
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "SCHEMA_VERSION",
     "ActivationHistory",
     "CallStats",
     "CatalogStore",
+    "SessionState",
     "Store",
     "StoreError",
 ]
@@ -30,9 +36,13 @@ class Store:
         self.catalog = CatalogStore(self._db)
         self.stats = CallStats(self._db)
         self.history = ActivationHistory(self._db)
+        self.sessions = SessionState(self._db)
 
     def close(self) -> None:
         try:
             self.stats.flush()
+            self.history.flush()
+        except sqlite3.Error as exc:
+            log.warning("state store %s: last writes lost at close: %s", self.path, exc)
         finally:
             self._db.close()

@@ -42,6 +42,14 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX activations_session ON activations (session);
     """,
+    # 2: what each session has activated, restored when it reconnects to a new daemon
+    """
+    CREATE TABLE session_state (
+        session    TEXT PRIMARY KEY,
+        active     TEXT NOT NULL,
+        updated_at REAL NOT NULL
+    );
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -3,6 +3,7 @@ on a disk write)."""
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections import Counter, defaultdict
 from typing import Any
@@ -31,17 +32,24 @@ class CallStats:
         self._ms[key] += ms
 
     def flush(self) -> None:
+        """Write the counts so far; on a store error they are kept for the next flush."""
         if not self._calls:
             return
         calls, errors, ms = self._calls, self._errors, self._ms
         self._calls, self._errors, self._ms = Counter(), Counter(), defaultdict(float)
         now = time.time()
-        with self._db.transaction():
-            for (server, tool), count in calls.items():
-                key = (server, tool)
-                self._db.connection.execute(
-                    _UPSERT, (server, tool, count, errors[key], ms[key], now)
-                )
+        try:
+            with self._db.transaction():
+                for (server, tool), count in calls.items():
+                    key = (server, tool)
+                    row = (server, tool, count, errors[key], ms[key], now)
+                    self._db.connection.execute(_UPSERT, row)
+        except sqlite3.Error:
+            self._calls.update(calls)  # the transaction rolled back: nothing was counted
+            self._errors.update(errors)
+            for key, value in ms.items():
+                self._ms[key] += value
+            raise
 
     def per_tool(self) -> dict[tuple[str, str], dict[str, Any]]:
         rows = self._db.connection.execute(

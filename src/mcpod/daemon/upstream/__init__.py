@@ -4,5 +4,6 @@ from mcpod.daemon.upstream.connection import Upstream, describe
 from mcpod.daemon.upstream.indexing import Indexer
 from mcpod.daemon.upstream.lists import ListKind
 from mcpod.daemon.upstream.pool import Pool
+from mcpod.daemon.upstream.supervisor import Supervisor
 
-__all__ = ["Indexer", "ListKind", "Pool", "Upstream", "describe"]
+__all__ = ["Indexer", "ListKind", "Pool", "Supervisor", "Upstream", "describe"]

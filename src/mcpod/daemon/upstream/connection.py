@@ -1,9 +1,12 @@
 """One upstream MCP server: started on first need, initialized once, kept warm and shared.
 
+States: `stopped -> starting -> ready -> stopped` (by an exit, idle eviction, a failed
+health check or shutdown), and `failed` / `broken` after failed starts (see `Backoff`).
+`reason` says why a server is in its state, for `mcpod status`.
+
 The connection uses the SDK's client transports and its `JSONRPCDispatcher`, which
 remaps request ids and progress tokens and turns a cancelled caller into
-`notifications/cancelled` upstream. Requests are forwarded raw (`send_raw_request`):
-payloads go through as the server wrote them, without model validation dropping fields.
+`notifications/cancelled` upstream. Requests are forwarded raw (`send_raw_request`).
 """
 
 from __future__ import annotations
@@ -27,16 +30,19 @@ from mcp.shared.jsonrpc_dispatcher import JSONRPCDispatcher
 
 from mcpod import __version__
 from mcpod.config import ServerConfig
+from mcpod.daemon.upstream.backoff import Backoff
 from mcpod.daemon.upstream.lists import CHANGED_BY, LISTS, ListKind, list_all
 from mcpod.daemon.upstream.streams import WatchedReadStream
 from mcpod.daemon.upstream.transports import find_child, open_transport
 from mcpod.protocol import RpcError, UpstreamUnavailable, ensure_private_dir
 from mcpod.protocol.control import ServerStatus
+from mcpod.protocol.redact import redact
 
 log = logging.getLogger(__name__)
 
-MAX_BACKOFF_S = 30.0
 STOP_TIMEOUT_S = 8.0  # stdio_client: close stdin, 2 s, SIGTERM the group, 2 s, SIGKILL
+STABLE_AFTER_S = 30.0  # an exit sooner than this after `ready` counts as a crash
+PING_TIMEOUT_S = 10.0
 
 OnListsChanged = Callable[["Upstream", set[ListKind]], Coroutine[Any, Any, None]]
 OnNotification = Callable[["Upstream", str, dict[str, Any]], Coroutine[Any, Any, None]]
@@ -50,36 +56,58 @@ class Upstream:
         task_group: anyio.abc.TaskGroup,
         on_lists_changed: OnListsChanged,
         on_notification: OnNotification,
+        *,
+        owner: str,
     ) -> None:
         self.config = config
+        self.owner = owner  # the daemon's socket path, carried by its children
         self.name = config.name
         self.log_path = log_path
         self._tg = task_group
         self._on_lists_changed = on_lists_changed
         self._on_notification = on_notification
-        self.state = "stopped"  # stopped | starting | ready | exited | failed | stopping
+        self.state = "stopped"  # stopped | starting | ready | stopping | failed | broken
+        self.state_since = time.time()
+        self.reason: str | None = None  # why it is in its state, when that needs saying
         self.pid: int | None = None
         self.calls = 0
         self.errors = 0
         self.starts = 0
         self.started_at: float | None = None
         self.last_error: str | None = None
+        self.last_used = time.monotonic()
         self.capabilities: dict[str, Any] = {}
         self.server_info: dict[str, Any] = {}
         self.lists: dict[ListKind, list[dict[str, Any]]] = {kind: [] for kind in LISTS}
         self.active_sessions: Counter[str] = Counter()  # session id -> requests in flight
+        self.backoff = Backoff()
         self._dispatcher: JSONRPCDispatcher | None = None
         self._starting: anyio.Event | None = None
         self._down: anyio.Event | None = None
+        self._stop_reason: str | None = None
         self._finished = anyio.Event()
         self._finished.set()
-        self._failures = 0
-        self._retry_at = 0.0
+        self._stale: set[ListKind] = set()  # lists a notification invalidated, not re-read yet
+        self._refreshing = False
+        self._quick_exits = 0  # exits in a row soon after `ready`: a crash loop from two on
 
     @property
     def failing(self) -> bool:
-        """Its last start failed (and it has not been ready since)."""
-        return self._failures > 0
+        """Its last start failed, or it is crash-looping."""
+        return self.state in ("failed", "broken")
+
+    def note_stable(self) -> None:
+        """Called by the supervisor: a server up this long is not crash-looping."""
+        if self.state == "ready" and time.time() - (self.started_at or 0) >= STABLE_AFTER_S:
+            self._quick_exits = 0
+            self.backoff.succeeded()
+
+    @property
+    def inflight(self) -> int:
+        return sum(self.active_sessions.values())
+
+    def _set_state(self, state: str, reason: str | None = None) -> None:
+        self.state, self.reason, self.state_since = state, reason, time.time()
 
     # -- lifecycle ---------------------------------------------------------------------
 
@@ -93,8 +121,8 @@ class Upstream:
         if self.state == "ready" and self._dispatcher is not None:
             return
         if self._starting is None:  # checked again: another caller may have started it
-            if time.monotonic() < self._retry_at:
-                raise self._unavailable(f"failed recently ({self.last_error}); retrying later")
+            if not self.backoff.may_try():
+                raise self._unavailable(self._backoff_note())
             self._starting = anyio.Event()
             self._finished = anyio.Event()
             self._tg.start_soon(self._run, self._starting)
@@ -104,22 +132,28 @@ class Upstream:
         if self.state != "ready":
             raise self._unavailable(self.last_error or "still starting")
 
-    async def stop(self) -> None:
+    async def stop(self, reason: str | None = None) -> None:
         """Close the connection (and stop the process); bounded by `STOP_TIMEOUT_S`."""
-        if self._down is not None:
-            self.state = "stopping"
+        if self._down is not None and not self._finished.is_set():
+            self._stop_reason = reason
+            self._set_state("stopping", reason)
             self._down.set()
         with anyio.move_on_after(STOP_TIMEOUT_S):
             await self._finished.wait()
 
     async def _run(self, starting: anyio.Event) -> None:
-        self.state, self.last_error = "starting", None
+        self._set_state("starting")
+        self.last_error, self._stop_reason = None, None
         self.starts += 1
         self._down = down = anyio.Event()
+        was_ready = False
         try:
             async with AsyncExitStack() as stack:
                 changed = await self._connect(stack, down)
-                self.state, self.started_at, self._failures = "ready", time.time(), 0
+                self._set_state("ready")
+                was_ready = True
+                self.started_at = time.time()
+                self.last_used = time.monotonic()
                 # The catalog is current before anyone waiting on `starting` looks at it.
                 await self._on_lists_changed(self, changed)
                 self._starting = None
@@ -131,22 +165,45 @@ class Upstream:
                 await down.wait()
                 self._dispatcher = None  # new requests wait for a fresh connection
                 if self.state != "stopping":
-                    self.state = "exited"
-                    self.last_error = "the server closed its connection (exited?)"
-                    log.warning("server %s went away; it restarts on next use", self.name)
+                    self._exited_unexpectedly()
         except Exception as exc:
-            self.last_error = describe(exc)
-            self._failures += 1
-            self._retry_at = time.monotonic() + min(2 ** (self._failures - 1), MAX_BACKOFF_S)
-            log.warning("server %s failed: %s (log: %s)", self.name, self.last_error, self.log_path)
+            if was_ready:  # tearing down a connection that had served: not a failed start
+                log.info("server %s: error while disconnecting: %s", self.name, describe(exc))
+            else:
+                self.last_error = describe(exc)
+                self.backoff.failed()
+                log.warning(
+                    "server %s failed: %s (log: %s)", self.name, self.last_error, self.log_path
+                )
         finally:
             self._dispatcher = None
             self.pid = None
-            self.state = "stopped" if self.state in ("ready", "stopping", "exited") else "failed"
+            if self.state == "stopping":
+                self._set_state("stopped", self._stop_reason)
+            elif self.state not in ("stopped", "failed", "broken"):
+                state = "broken" if self.backoff.breaker_open else "failed"
+                self._set_state(state, self._backoff_note())
             if self._starting is starting:
                 self._starting = None
             starting.set()
             self._finished.set()
+
+    def _exited_unexpectedly(self) -> None:
+        """A one-off exit restarts on next use; exits in a row soon after start back off."""
+        self.last_error = "the server closed its connection (exited?)"
+        uptime = time.time() - (self.started_at or 0)
+        if uptime >= STABLE_AFTER_S:
+            self._quick_exits = 0
+            self.backoff.succeeded()
+        else:
+            self._quick_exits += 1
+        if self._quick_exits >= 2:
+            self.backoff.failed()  # a crash loop: back off, and open the breaker if it goes on
+            state = "broken" if self.backoff.breaker_open else "failed"
+            self._set_state(state, self._backoff_note())
+        else:
+            self._set_state("stopped", "exited; restarts on next use")
+        log.warning("server %s went away after %.1f s (%s)", self.name, uptime, self.reason)
 
     async def _connect(self, stack: AsyncExitStack, down: anyio.Event) -> set[ListKind]:
         """Open the transport, initialize and read every list, within the start-up timeout.
@@ -155,7 +212,8 @@ class Upstream:
         """
         marker = f"{self.name}:{uuid.uuid4().hex}"
         errlog = stack.enter_context(self._open_log())
-        read, write = await stack.enter_async_context(open_transport(self.config, errlog, marker))
+        transport = open_transport(self.config, errlog, marker, self.owner)
+        read, write = await stack.enter_async_context(transport)
         self._dispatcher = dispatcher = JSONRPCDispatcher(WatchedReadStream(read, down), write)
         session = ClientSession(
             dispatcher=dispatcher,
@@ -197,15 +255,31 @@ class Upstream:
         if method == "tools/call":
             self.calls += 1
         self.active_sessions[session_id] += 1
+        self.last_used = time.monotonic()
         try:
             return await dispatcher.send_raw_request(method, params, opts)
         except MCPError as exc:
             self.errors += 1
-            raise RpcError(exc.error.message, code=exc.error.code, data=exc.error.data) from None
+            message = redact(exc.error.message)
+            raise RpcError(message, code=exc.error.code, data=exc.error.data) from None
         finally:
+            self.last_used = time.monotonic()
             self.active_sessions[session_id] -= 1
             if self.active_sessions[session_id] <= 0:
                 del self.active_sessions[session_id]
+
+    async def ping(self) -> bool:
+        """A health check: does the server answer at all (an error answer counts)?"""
+        dispatcher = self._dispatcher
+        if self.state != "ready" or dispatcher is None:
+            return True  # nothing to check
+        try:
+            await dispatcher.send_raw_request("ping", None, {"timeout": PING_TIMEOUT_S})
+        except MCPError as exc:
+            return exc.error.code != types.REQUEST_TIMEOUT and self._dispatcher is not None
+        except Exception:
+            return False
+        return True
 
     async def _refresh(self, kinds: set[ListKind]) -> set[ListKind]:
         """Re-list `kinds` (all pages); return the kinds whose content changed."""
@@ -213,26 +287,40 @@ class Upstream:
         assert dispatcher is not None
         changed: set[ListKind] = set()
         for kind in kinds:
-            capability = LISTS[kind][0]
-            items = (
-                await list_all(dispatcher, self.name, kind)
-                if capability in self.capabilities
-                else []
-            )
+            supported = LISTS[kind][0] in self.capabilities
+            items = await list_all(dispatcher, self.name, kind) if supported else []
             if items != self.lists[kind]:
                 self.lists[kind] = items
                 changed.add(kind)
         return changed
+
+    async def _refresh_stale(self) -> None:
+        """Re-read what notifications invalidated; bursts coalesce into one pass.
+
+        Each pass starts after the notifications it serves arrived, so what it reads is
+        never older than them; one arriving during a pass gets another pass.
+        """
+        try:
+            while self._stale and self._dispatcher is not None:
+                kinds, self._stale = self._stale, set()
+                changed = await self._refresh(kinds)
+                if changed and self.state == "ready":
+                    await self._on_lists_changed(self, changed)
+        except Exception as exc:
+            log.info("server %s: re-reading its lists failed: %s", self.name, describe(exc))
+        finally:
+            self._refreshing = False
 
     async def _on_message(self, message: Any) -> None:
         if isinstance(message, Exception):
             log.debug("server %s transport: %s", self.name, describe(message))
             return
         method = getattr(message, "method", "")
-        if method in CHANGED_BY and self._dispatcher is not None:
-            changed = await self._refresh(CHANGED_BY[method])
-            if changed and self.state == "ready":
-                await self._on_lists_changed(self, changed)
+        if method in CHANGED_BY:
+            self._stale |= CHANGED_BY[method]
+            if not self._refreshing and self._dispatcher is not None:
+                self._refreshing = True
+                self._tg.start_soon(self._refresh_stale)
             return
         if method == "notifications/progress":
             return  # delivered to the request's own on_progress callback
@@ -241,6 +329,21 @@ class Upstream:
         await self._on_notification(self, method, raw)
 
     # -- reporting ---------------------------------------------------------------------
+
+    def _backoff_note(self) -> str:
+        retry = self.backoff.retry_at_wall()
+        when = time.strftime("%H:%M:%S", time.localtime(retry)) if retry else "on next use"
+        if self.backoff.breaker_open:
+            return (
+                f"circuit breaker open after {self.backoff.failures} failures in a row "
+                f"(last: {self.last_error}); next try at {when}"
+            )
+        return f"failed ({self.last_error}); next try {'at ' if retry else ''}{when}"
+
+    def _unavailable(self, reason: str) -> UpstreamUnavailable:
+        return UpstreamUnavailable(
+            f"MCP server {self.name!r} is not available: {reason}. Its log: {self.log_path}"
+        )
 
     def status(self) -> ServerStatus:
         return ServerStatus(
@@ -255,21 +358,21 @@ class Upstream:
             started_at=self.started_at,
             last_error=self.last_error,
             log=str(self.log_path),
-        )
-
-    def _unavailable(self, reason: str) -> UpstreamUnavailable:
-        return UpstreamUnavailable(
-            f"MCP server {self.name!r} is not available: {reason}. Its log: {self.log_path}"
+            reason=self.reason,
+            state_since=self.state_since,
+            failures=self.backoff.failures,
+            retry_at=self.backoff.retry_at_wall() if self.state in ("failed", "broken") else None,
+            inflight=self.inflight,
         )
 
 
 def describe(exc: BaseException) -> str:
-    """One line for an exception, unwrapping the groups that task groups raise."""
+    """One line for an exception (credentials in URLs masked), unwrapping task groups'."""
     while isinstance(exc, BaseExceptionGroup) and len(exc.exceptions) == 1:
         exc = exc.exceptions[0]
     if isinstance(exc, MCPError):
-        return f"MCP error {exc.error.code}: {exc.error.message}"
+        return redact(f"MCP error {exc.error.code}: {exc.error.message}")
     if isinstance(exc, TimeoutError):
         return "timed out while starting"
     text = str(exc) or type(exc).__name__
-    return f"{type(exc).__name__}: {text}" if str(exc) else text
+    return redact(f"{type(exc).__name__}: {text}" if str(exc) else text)

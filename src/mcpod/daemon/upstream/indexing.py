@@ -7,8 +7,10 @@ meta-tools (browsing and activation), and run once in the background at start-up
 from __future__ import annotations
 
 import logging
+import sqlite3
 import time
 from collections.abc import Iterable
+from typing import Any
 
 import anyio
 
@@ -28,14 +30,35 @@ class Indexer:
         self._catalog = catalog
         self._pool = pool
         self._stored = stored
+        self._unsaved: dict[str, dict[str, Any]] = {}  # server -> its serverInfo
 
     def absorb(self, upstream: Upstream) -> bool:
-        """Take a running server's lists into the catalog and the store; True if changed."""
+        """Take a running server's lists into the catalog and the store; True if changed.
+
+        A store that fails to save is the store's problem, not the server's: the catalog
+        in memory is current, and the save is retried by `retry_saves`.
+        """
         lists = {kind: upstream.lists[kind] for kind in KINDS}
         changed = self._catalog.update(upstream.name, lists, upstream.server_info, time.time())
-        entry = self._catalog.entries[upstream.name]
-        self._stored.save(upstream.name, entry.config_hash, upstream.server_info, lists)
+        self._unsaved[upstream.name] = upstream.server_info
+        self.retry_saves()
         return changed
+
+    def retry_saves(self) -> None:
+        """Write the catalog entries not saved yet (called again from the sync loop)."""
+        for name, server_info in list(self._unsaved.items()):
+            entry = self._catalog.entries.get(name)
+            if entry is None:
+                del self._unsaved[name]
+                continue
+            try:
+                self._stored.save(name, entry.config_hash, server_info, entry.lists)
+            except sqlite3.Error as exc:
+                log.warning(
+                    "state store: cannot save the catalog of %s (%s); will retry", name, exc
+                )
+                return
+            del self._unsaved[name]
 
     def missing(self, names: Iterable[str]) -> list[str]:
         """The servers among `names` whose tools are not known yet."""

@@ -28,7 +28,12 @@ class Pool:
         self._tg = task_group
         self.upstreams: dict[str, Upstream] = {
             server.name: Upstream(
-                server, paths.server_log(server.name), task_group, on_lists_changed, on_notification
+                server,
+                paths.server_log(server.name),
+                task_group,
+                on_lists_changed,
+                on_notification,
+                owner=str(paths.socket),
             )
             for server in registry.config.enabled
         }

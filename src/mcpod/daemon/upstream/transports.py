@@ -14,11 +14,12 @@ import psutil
 
 from mcpod.config import ServerConfig
 
-MARKER_ENV = "MCPOD_UPSTREAM"
+MARKER_ENV = "MCPOD_UPSTREAM"  # which server: "<name>:<uuid>"
+OWNER_ENV = "MCPOD_OWNER"  # which daemon: its socket path (see `reaper`)
 
 
 def open_transport(
-    config: ServerConfig, errlog: TextIO, marker: str
+    config: ServerConfig, errlog: TextIO, marker: str, owner: str
 ) -> AbstractAsyncContextManager[Any]:
     """The (read, write) streams of a new connection to `config`'s server."""
     if config.transport == "stdio":
@@ -28,7 +29,7 @@ def open_transport(
         params = StdioServerParameters(
             command=config.command,
             args=list(config.args),
-            env={**config.env, MARKER_ENV: marker},
+            env={**config.env, MARKER_ENV: marker, OWNER_ENV: owner},
             cwd=config.cwd,
         )
         return stdio_client(params, errlog=errlog)

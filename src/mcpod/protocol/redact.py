@@ -1,0 +1,25 @@
+"""Redaction of credentials carried in URLs: userinfo and secret-looking query values.
+
+Applied to every error text that reaches a client, `mcpod status` or a log line, because
+remote servers' URLs often carry their token (`https://user:pass@host/...`,
+`...?api_key=...`) and HTTP libraries quote the URL in their exceptions.
+"""
+
+from __future__ import annotations
+
+import re
+
+_USERINFO = re.compile(r"(\b[A-Za-z][A-Za-z0-9+.-]*://)[^/\s@'\"<>]+@")
+_SECRET_QUERY = re.compile(
+    r"([?&;][^=\s&#'\"]*(?:token|key|secret|passw|pwd|sig|auth|code|credential|session)"
+    r"[^=\s&#'\"]*=)[^&\s#'\"<>]+",
+    re.IGNORECASE,
+)
+MASK = "***"
+
+
+def redact(text: str) -> str:
+    """`text` with URL userinfo and secret-looking query values replaced by `***`."""
+    if "://" not in text and "=" not in text:
+        return text
+    return _SECRET_QUERY.sub(rf"\1{MASK}", _USERINFO.sub(rf"\1{MASK}@", text))
