@@ -4,7 +4,8 @@ One run measures, for the clients' status quo (direct stdio), mcpod, and the pee
 would pick instead (mcp-proxy, mcp-hub, the fastmcp proxy; see bench/contenders.py), on
 the same three upstreams: client-side start-up and RSS, session-ready time, tools/call
 latency (small and 1 MiB), throughput with 10 sessions, total memory for 1/5/10
-sessions, and the initial tools/list token footprint. Then lazy exposure on the real
+sessions, and the initial tools/list token footprint. Then load (50 concurrent sessions,
+zero lost or misrouted answers asserted: bench/load.py) and lazy exposure on the real
 Docker catalog (bench/catalog.py). Writes bench/results/latest.{json,md}.
 """
 
@@ -21,7 +22,7 @@ from typing import Any
 
 import psutil
 
-from bench import catalog, peers
+from bench import catalog, load, peers
 from bench.harness import ROOT
 
 
@@ -53,12 +54,15 @@ def main() -> int:
     results: dict[str, Any] = {"machine": machine(), "quick": args.quick}
     results["contenders"] = peers.run(quick=args.quick)
     results["sdk_import"] = sdk_import(5 if args.quick else 10)
+    results["load"] = load.run(50, 50 if args.quick else 200)
     results["catalog"] = catalog.run()
     results["seconds"] = round(time.perf_counter() - started)
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
     (out / "latest.json").write_text(json.dumps(results, indent=2))
-    report = render(results) + "\n" + catalog.render(results["catalog"])
+    report = "\n".join(
+        [render(results), load.render(results["load"]), catalog.render(results["catalog"])]
+    )
     (out / "latest.md").write_text(report)
     print(report)
     return 0

@@ -214,3 +214,43 @@ def test_status_reports_servers_and_sessions(daemon: DaemonHome) -> None:
     finally:
         shim.close()
     wait_for(lambda: daemon.status()["sessions"] == 0, 10, "the session to close")
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="switching to another uid needs root")
+def test_the_daemon_itself_refuses_another_uid(daemon: DaemonHome) -> None:
+    """Even past the file permissions (opened up here on purpose), the peer uid check holds."""
+    opened = [(daemon.home, 0o711), (daemon.socket.parent, 0o711), (daemon.socket, 0o666)]
+    modes = [(path, stat.S_IMODE(os.stat(path).st_mode)) for path, _ in opened]
+    for path, mode in opened:
+        os.chmod(path, mode)
+    try:
+        answer = hello_as_nobody(str(daemon.socket))
+    finally:
+        for path, mode in modes:
+            os.chmod(path, mode)
+    assert answer["type"] == "error" and answer["code"] == -32093, answer
+    assert "only its own user" in answer["message"]
+    assert daemon.status()["pid"] > 0  # and it goes on serving
+
+
+def hello_as_nobody(path: str) -> dict[str, object]:
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child drops to uid 65534 and reports what the daemon answered
+        try:
+            os.close(read_end)
+            os.setgid(65534)
+            os.setuid(65534)
+            sock = socket.socket(socket.AF_UNIX)
+            sock.connect(path)
+            hello = {"type": "hello", "protocol": 1, "version": "x", "role": "session"}
+            sock.sendall(json.dumps(hello).encode() + b"\n")
+            os.write(write_end, sock.makefile("rb").readline())
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as answer:
+        data = answer.read()
+    os.waitpid(pid, 0)
+    result: dict[str, object] = json.loads(data)
+    return result

@@ -83,28 +83,29 @@ class Pump:
             # Half-close: the daemon finishes what is in flight, then closes.
             self._selector.unregister(0)
             self._stdin_open = False
-            self._send(b"")
             try:  # noqa: SIM105 - contextlib costs start-up
                 self._sock.shutdown(socket.SHUT_WR)
             except OSError:
                 pass  # the daemon is gone already: the socket's end says so
             return
-        out = []
+        lines = []
         for line in self._from_client.feed(data):
             if isinstance(line, Oversized):
                 _write_all(1, _too_large(line.size))
                 continue
             self._state.from_client(line)
-            out.append(line + b"\n")
-        self._send(b"".join(out))
+            lines.append(line)
+        if lines and not self._send(b"\n".join(lines) + b"\n"):
+            self._state.unsent(lines)
 
-    def _send(self, data: bytes) -> None:
-        """To the daemon; a failed send is noticed by the read side, which reconnects."""
+    def _send(self, data: bytes) -> bool:
+        """To the daemon; False if it failed (the read side notices, and reconnects)."""
         if data:
-            try:  # noqa: SIM105 - contextlib costs start-up
+            try:
                 self._sock.sendall(data)
             except OSError:
-                pass  # the lines are in flight in the tracker: replayed or answered
+                return False
+        return True
 
     # -- daemon -> client ----------------------------------------------------------------
 

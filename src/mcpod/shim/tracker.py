@@ -33,6 +33,7 @@ class ClientState:
         self._state: dict[str, bytes] = {}  # e.g. "logging" or "subscribe <uri>" -> request
         self._inflight: dict[str, tuple[Any, str, bytes]] = {}  # key -> (id, method, line)
         self._replays = 0
+        self._unsent: set[str] = set()  # in flight, but provably never reached a daemon
 
     # -- what passes through ------------------------------------------------------------
 
@@ -74,13 +75,23 @@ class ClientState:
         elif method == "resources/unsubscribe":
             self._state.pop(f"subscribe {params.get('uri')}", None)
 
+    def unsent(self, lines: list[bytes]) -> None:
+        """These lines failed to send: no daemon saw them, so they are safe to send again."""
+        for line in lines:
+            try:
+                message = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(message, dict) and "id" in message:
+                self._unsent.add(_key(message["id"]))
+
     # -- after a reconnect -------------------------------------------------------------
 
     def unanswerable(self) -> list[bytes]:
         """Error answers for the in-flight requests that cannot simply be sent again."""
         errors = []
         for key, (request_id, method, _sent) in list(self._inflight.items()):
-            if method in RESENDABLE:
+            if method in RESENDABLE or key in self._unsent:
                 continue
             del self._inflight[key]
             error = {
@@ -94,10 +105,13 @@ class ClientState:
     def replay(self) -> list[bytes]:
         """What to send a new daemon, in order, before anything else from the client."""
         lines = []
-        for line in [*self._handshake[:1], *self._state.values()]:
+        handshake_pending = any(m == "initialize" for _i, m, _l in self._inflight.values())
+        first = [] if handshake_pending else self._handshake[:1]  # else it is re-sent as is
+        for line in [*first, *self._state.values()]:
             lines.append(self._privately(line))
         lines.extend(self._handshake[1:])
         lines.extend(line for _id, _method, line in self._inflight.values())
+        self._unsent.clear()
         return [line + b"\n" for line in lines]
 
     def _privately(self, line: bytes) -> bytes:

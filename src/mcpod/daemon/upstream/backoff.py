@@ -8,6 +8,7 @@ After each consecutive failure the next try waits 1, 2, 4, ... up to 30 s; after
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 MAX_BACKOFF_S = 30.0
 BREAKER_FAILURES = 5
@@ -15,9 +16,10 @@ BREAKER_OPEN_S = 300.0
 
 
 class Backoff:
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self.failures = 0
-        self._retry_at = 0.0  # monotonic
+        self._clock = clock
+        self._retry_at = 0.0  # on `clock`
 
     @property
     def breaker_open(self) -> bool:
@@ -29,16 +31,16 @@ class Backoff:
             delay = BREAKER_OPEN_S
         else:
             delay = min(2.0 ** (self.failures - 1), MAX_BACKOFF_S)
-        self._retry_at = time.monotonic() + delay
+        self._retry_at = self._clock() + delay
 
     def succeeded(self) -> None:
         self.failures = 0
         self._retry_at = 0.0
 
     def may_try(self) -> bool:
-        return time.monotonic() >= self._retry_at
+        return self._clock() >= self._retry_at
 
     def retry_at_wall(self) -> float | None:
         """When the next try is allowed, as a wall-clock time (None: now)."""
-        wait = self._retry_at - time.monotonic()
+        wait = self._retry_at - self._clock()
         return time.time() + wait if wait > 0 else None
