@@ -187,3 +187,35 @@ def _stderr_so_far(shim: ShimProcess) -> str:
     assert shim.proc.stderr is not None
     os.set_blocking(shim.proc.stderr.fileno(), False)
     return (shim.proc.stderr.read() or b"").decode(errors="replace")
+
+
+def test_running_out_of_file_descriptors_at_accept_is_survived(mcpod_home: DaemonHome) -> None:
+    import resource
+    import socket
+    import subprocess
+
+    mcpod_home.write_config({})
+    log = open(mcpod_home.home / "daemon-fg.log", "ab")  # noqa: SIM115
+    limit = 48  # enough to start, far fewer than the connections below
+    mcpod_home.process = subprocess.Popen(
+        [sys.executable, "-m", "mcpod", "daemon"], env=mcpod_home.env, stdout=log, stderr=log,
+        preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (limit, limit)),
+    )  # fmt: skip
+    log.close()
+    wait_for(mcpod_home.socket.exists, 30, "the daemon's socket")
+    held = []
+    for _ in range(limit + 20):
+        sock = socket.socket(socket.AF_UNIX)
+        sock.connect(str(mcpod_home.socket))  # the backlog takes them; accept runs dry of fds
+        held.append(sock)
+    wait_for(lambda: "cannot accept a connection" in mcpod_home.daemon_log(), 20, "EMFILE")
+    for sock in held:
+        sock.close()
+    shim = ShimProcess(mcpod_home.env)
+    try:
+        shim.initialize()
+        shim.raw_request(1, "ping")
+        assert shim.response(1, timeout=30)["result"] == {}
+    finally:
+        shim.close()
+    assert mcpod_home.process.poll() is None, "the daemon is still up"

@@ -22,6 +22,7 @@ from tests.conftest import (
     time_server,
     wait_for,
 )
+from mcpod.client.stdio import StdioClient
 from tests.rawclient import ShimProcess
 
 pytestmark = pytest.mark.e2e
@@ -254,3 +255,45 @@ def hello_as_nobody(path: str) -> dict[str, object]:
     os.waitpid(pid, 0)
     result: dict[str, object] = json.loads(data)
     return result
+
+
+NEWER_SHIM = (
+    "import sys, mcpod; mcpod.__version__ = '9.9.9'; "
+    "from mcpod.shim.__main__ import main; sys.exit(main())"
+)
+
+
+def newer_shim(env: dict[str, str]) -> ShimProcess:
+    """A shim of another version than the daemon (as after an upgrade)."""
+    shim = ShimProcess.__new__(ShimProcess)
+    StdioClient.__init__(
+        shim, [sys.executable, "-c", NEWER_SHIM], env=env, stderr=subprocess.PIPE, timeout=30
+    )
+    return shim
+
+
+def test_an_idle_daemon_of_another_version_is_restarted(daemon: DaemonHome) -> None:
+    old = daemon.status()["pid"]
+    shim = newer_shim(daemon.env)
+    try:
+        shim.initialize()
+        shim.raw_request(1, "ping")
+        assert shim.response(1)["result"] == {}
+        assert daemon.status()["pid"] != old
+    finally:
+        shim.close()
+    assert "restarted the idle mcpod daemon (0.1.0)" in shim.proc.stderr.read().decode()  # type: ignore[union-attr]
+
+
+def test_a_busy_daemon_of_another_version_keeps_serving(daemon: DaemonHome) -> None:
+    old = daemon.status()["pid"]
+    busy = ShimProcess(daemon.env)
+    busy.initialize()
+    shim = newer_shim(daemon.env)
+    try:
+        shim.initialize()
+        assert daemon.status()["pid"] == old
+    finally:
+        shim.close()
+        busy.close()
+    assert "serves other sessions" in shim.proc.stderr.read().decode()  # type: ignore[union-attr]

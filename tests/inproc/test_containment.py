@@ -88,3 +88,16 @@ async def test_a_failing_store_costs_no_call_and_no_server() -> None:
             while ("probe", "whoami") not in daemon.store.stats.per_tool():
                 await anyio.sleep(0.1)
         assert "probe" in daemon.store.catalog.load()
+
+
+async def test_past_the_connection_cap_a_peer_is_told_why(monkeypatch: pytest.MonkeyPatch) -> None:
+    from mcpod.daemon.server import listener
+
+    monkeypatch.setattr(listener, "MAX_CONNECTIONS", 2)
+    async with running_daemon() as daemon, Peer.open(daemon) as one, Peer.open(daemon) as two:
+        await one.hello()
+        await two.hello()
+        async with Peer.open(daemon) as three:
+            refusal = await three.receive()
+            assert refusal["code"] == ErrorCode.OVERLOADED and "2 connections" in refusal["message"]
+        await assert_serving(one)

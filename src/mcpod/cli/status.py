@@ -62,7 +62,7 @@ def render(status: StatusResponse) -> str:
                 str(server.tools if server.tools is not None else "-"),
                 str(server.calls),
                 str(server.errors),
-                server.last_error or "",
+                server.reason or server.last_error or "",
             )
         )
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]

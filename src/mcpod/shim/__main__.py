@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         welcome, rest = handshake(sock, hello(None))
         if welcome.get("version") != __version__:
-            sock, welcome, rest = on_version_skew(paths, sock, welcome, hello)
+            sock, welcome, rest = on_version_skew(paths, sock, welcome, rest, hello)
     except (McpodError, OSError) as exc:
         _say(f"the mcpod daemon refused this session: {_reason(exc)}")
         return answer_with_errors(_reason(exc))
@@ -89,20 +89,21 @@ def on_version_skew(
     paths: Paths,
     sock: socket.socket,
     welcome: dict[str, Any],
+    rest: bytes,
     hello: Callable[[str | None], dict[str, object]],
 ) -> tuple[socket.socket, dict[str, Any], bytes]:
     """An idle daemon of another version is restarted on this one; a busy one keeps serving."""
     from mcpod.shim.upgrade import restart_if_idle
 
     theirs = welcome.get("version")
-    sock.close()  # our own session must not count as keeping the daemon busy
-    if restart_if_idle(paths):
+    if restart_if_idle(paths, sock):
         _say(f"restarted the idle mcpod daemon ({theirs}) on this version ({__version__})")
     else:
         _say(
             f"note: the daemon runs mcpod {theirs} and serves other sessions, this shim is "
             f"{__version__}; run `mcpod stop` when convenient to restart it on the new version"
         )
+        return sock, welcome, rest
     sock = connect_or_spawn(paths)
     welcome, rest = handshake(sock, hello(None))
     return sock, welcome, rest

@@ -6,6 +6,7 @@ next connection starts the installed version; a busy one keeps serving its sessi
 
 from __future__ import annotations
 
+import socket
 import time
 
 from mcpod.client import ControlClient
@@ -14,15 +15,28 @@ from mcpod.protocol import McpodError, Paths
 STOP_WAIT_S = 30.0
 
 
-def restart_if_idle(paths: Paths) -> bool:
-    """Stop the daemon if it serves no session; True once it has let go of the socket."""
+def restart_if_idle(paths: Paths, ours: socket.socket) -> bool:
+    """Stop the daemon if it serves no session but `ours`.
+
+    True when `ours` was closed (the caller connects again, to whichever daemon then
+    answers); False when the daemon is busy or cannot be asked, and `ours` is kept.
+    """
     try:
-        with ControlClient.open(paths, timeout=10) as control:
-            if control.call("status").get("sessions", 1) > 0:
-                return False
-            control.call("shutdown")
-    except (McpodError, OSError, ValueError):
+        control = ControlClient.open(paths, timeout=10)
+    except (McpodError, OSError):
         return False
+    with control:
+        try:
+            busy = control.call("status").get("sessions", 2) > 1
+        except (McpodError, OSError, ValueError):
+            return False
+        if busy:
+            return False
+        ours.close()
+        try:
+            control.call("shutdown")
+        except (McpodError, OSError, ValueError):
+            return True
     deadline = time.monotonic() + STOP_WAIT_S
     while paths.socket.exists() and time.monotonic() < deadline:
         time.sleep(0.02)  # the socket goes first, then the daemon (`connect_or_spawn` waits)

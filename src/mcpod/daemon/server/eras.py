@@ -12,10 +12,9 @@ from typing import Any
 
 from mcpod import __version__
 from mcpod.protocol import ErrorCode, RpcError
+from mcpod.protocol.mcp import HANDSHAKE_VERSIONS, LATEST_HANDSHAKE, MODERN_VERSION
 
-HANDSHAKE_VERSIONS = ("2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25")
-LATEST_HANDSHAKE = HANDSHAKE_VERSIONS[-1]
-MODERN_VERSION = "2026-07-28"
+__all__ = ["HANDSHAKE_VERSIONS", "LATEST_HANDSHAKE", "MODERN_VERSION"]
 
 META_PREFIX = "io.modelcontextprotocol/"
 META_VERSION = "io.modelcontextprotocol/protocolVersion"

@@ -59,10 +59,12 @@ class Listener:
         while True:
             try:
                 stream = await listener.accept()
-            except OSError as exc:
-                if exc.errno not in ACCEPT_RETRY_ERRNOS:
+            except (OSError, anyio.BrokenResourceError) as exc:
+                # anyio reports a failed accept as BrokenResourceError from the OSError.
+                cause = exc if isinstance(exc, OSError) else exc.__cause__
+                if not isinstance(cause, OSError) or cause.errno not in ACCEPT_RETRY_ERRNOS:
                     raise
-                log.warning("cannot accept a connection (%s); retrying in %.2f s", exc, pause)
+                log.warning("cannot accept a connection (%s); retrying in %.2f s", cause, pause)
                 await anyio.sleep(pause)
                 pause = min(pause * 2, ACCEPT_BACKOFF_S[1])
                 continue

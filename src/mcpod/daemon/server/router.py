@@ -94,8 +94,9 @@ class Router:
 class ProgressRelay:
     """Forwards one request's progress to its session, and keeps it ahead of the result.
 
-    The SDK dispatcher runs each progress callback as a task of its own, so without
-    `drain()` the last progress notification could reach the client after the result.
+    mcpod's stdio channel calls it inline, in order; the SDK's dispatcher (remote
+    servers) runs each callback as a task of its own, so without `drain()` the last
+    progress notification could reach the client after the result.
     """
 
     def __init__(self, session: Session, token: Any) -> None:
@@ -104,14 +105,11 @@ class ProgressRelay:
         self._active = 0
         self._idle = anyio.Event()
 
-    async def __call__(self, progress: float, total: float | None, message: str | None) -> None:
+    async def __call__(self, progress: dict[str, Any]) -> None:
+        """One upstream progress notification's params (its token removed)."""
         self._active += 1
-        note: dict[str, Any] = {"progressToken": self._token, "progress": _number(progress)}
-        if total is not None:
-            note["total"] = _number(total)
-        if message is not None:
-            note["message"] = message
         try:
+            note = {"progressToken": self._token, **progress}
             await self._session.send_notification("notifications/progress", note)
         finally:
             self._active -= 1
@@ -123,9 +121,3 @@ class ProgressRelay:
         while self._active:
             self._idle = anyio.Event()
             await self._idle.wait()
-
-
-def _number(value: float) -> float | int:
-    """The SDK hands progress over as floats; an integral value goes on as the integer the
-    server (almost certainly) sent, so clients that expect integers keep getting them."""
-    return int(value) if isinstance(value, float) and value.is_integer() else value

@@ -24,6 +24,7 @@ from mcpod.daemon.exposure import Surface
 from mcpod.daemon.server import eras
 from mcpod.daemon.server.messages import BadMessage, Incoming, id_key, read_message
 from mcpod.daemon.server.outbox import Outbox
+from mcpod.daemon.upstream.channel import CANCEL_NOTE, CancelNote
 from mcpod.protocol import MAX_LINE_BYTES, ErrorCode, LineSplitter, McpodError, Oversized
 from mcpod.protocol.control import SessionStatus
 from mcpod.protocol.wire import Hello
@@ -33,6 +34,7 @@ log = logging.getLogger(__name__)
 DRAIN_TIMEOUT_S = 5.0
 HANGUP_POLL_S = 0.05
 MAX_INFLIGHT = 128
+MAX_REASON_CHARS = 500
 MAX_SHOWN_TEXT = 200  # a client's own strings in `mcpod status`: clientInfo can be anything
 
 Handler = Callable[["Session", str, dict[str, Any], Any], Awaitable[dict[str, Any]]]
@@ -65,6 +67,7 @@ class Session:
         self.log_level: str | None = None
         self.requests = 0
         self._inflight: dict[Any, anyio.CancelScope] = {}
+        self._notes: dict[Any, CancelNote] = {}  # why the client cancelled, by request
         self._idle = anyio.Event()
         self._idle.set()
         self._reading = anyio.CancelScope()
@@ -173,9 +176,10 @@ class Session:
             return
         scope = anyio.CancelScope()
         self._inflight[key] = scope
+        self._notes[key] = note = CancelNote()
         self._idle = anyio.Event()
         self.requests += 1
-        tg.start_soon(self._serve, request_id, message.method, message.params, scope)
+        tg.start_soon(self._serve, request_id, message.method, message.params, scope, note)
 
     def _on_notification(self, method: str, params: dict[str, Any]) -> None:
         if method == "notifications/cancelled":
@@ -185,14 +189,24 @@ class Session:
                 return
             # Forgotten at once, not when the task unwinds: the client may reuse the id next.
             scope = self._inflight.pop(id_key(request_id), None)
+            note = self._notes.pop(id_key(request_id), None)
+            reason = params.get("reason")
+            if note is not None and isinstance(reason, str):
+                note.reason = reason[:MAX_REASON_CHARS]  # goes on to the server
             if scope is not None:
                 scope.cancel()
                 self._set_idle_if_done()
         # notifications/initialized and roots changes need no action from a shared daemon
 
     async def _serve(
-        self, request_id: Any, method: str, params: dict[str, Any], scope: anyio.CancelScope
+        self,
+        request_id: Any,
+        method: str,
+        params: dict[str, Any],
+        scope: anyio.CancelScope,
+        note: CancelNote,
     ) -> None:
+        CANCEL_NOTE.set(note)  # this task's own context: where the upstream looks for a reason
         try:
             with scope:
                 result = await self._handle_request(self, method, params, request_id)
@@ -209,6 +223,7 @@ class Session:
             key = id_key(request_id)
             if self._inflight.get(key) is scope:
                 del self._inflight[key]
+                self._notes.pop(key, None)
             self._set_idle_if_done()
 
     def _set_idle_if_done(self) -> None:

@@ -4,9 +4,10 @@ States: `stopped -> starting -> ready -> stopped` (by an exit, idle eviction, a 
 health check or shutdown), and `failed` / `broken` after failed starts (see `Backoff`).
 `reason` says why a server is in its state, for `mcpod status`.
 
-The connection uses the SDK's client transports and its `JSONRPCDispatcher`, which
-remaps request ids and progress tokens and turns a cancelled caller into
-`notifications/cancelled` upstream. Requests are forwarded raw (`send_raw_request`).
+The connection is a `Channel`: mcpod's own for stdio servers (`stdio.StdioChannel`), the
+SDK's for remote ones (`sdk.SdkChannel`). Either remaps request ids and progress tokens,
+turns a cancelled caller into `notifications/cancelled` upstream, and forwards results
+as the server wrote them.
 """
 
 from __future__ import annotations
@@ -22,19 +23,16 @@ from typing import Any, TextIO
 
 import anyio
 import anyio.abc
-import mcp.types as types
 from mcp import MCPError
-from mcp.client.session import ClientSession
-from mcp.shared.dispatcher import CallOptions, ProgressFnT
-from mcp.shared.jsonrpc_dispatcher import JSONRPCDispatcher
 
-from mcpod import __version__
 from mcpod.config import ServerConfig
 from mcpod.daemon.upstream.backoff import Backoff
+from mcpod.daemon.upstream.channel import Channel, OnProgress
 from mcpod.daemon.upstream.lists import CHANGED_BY, LISTS, ListKind, list_all
-from mcpod.daemon.upstream.streams import WatchedReadStream
-from mcpod.daemon.upstream.transports import find_child, open_transport
-from mcpod.protocol import RpcError, UpstreamUnavailable, ensure_private_dir
+from mcpod.daemon.upstream.sdk import SdkChannel
+from mcpod.daemon.upstream.serverlog import ServerLog
+from mcpod.daemon.upstream.stdio import StdioChannel
+from mcpod.protocol import ErrorCode, RpcError, UpstreamUnavailable, ensure_private_dir
 from mcpod.protocol.control import ServerStatus
 from mcpod.protocol.redact import redact
 
@@ -81,7 +79,7 @@ class Upstream:
         self.lists: dict[ListKind, list[dict[str, Any]]] = {kind: [] for kind in LISTS}
         self.active_sessions: Counter[str] = Counter()  # session id -> requests in flight
         self.backoff = Backoff()
-        self._dispatcher: JSONRPCDispatcher | None = None
+        self._channel: Channel | None = None
         self._starting: anyio.Event | None = None
         self._down: anyio.Event | None = None
         self._stop_reason: str | None = None
@@ -106,6 +104,10 @@ class Upstream:
     def inflight(self) -> int:
         return sum(self.active_sessions.values())
 
+    @property
+    def _connected(self) -> bool:
+        return self._channel is not None and not self._channel.closed.is_set()
+
     def _set_state(self, state: str, reason: str | None = None) -> None:
         self.state, self.reason, self.state_since = state, reason, time.time()
 
@@ -113,12 +115,12 @@ class Upstream:
 
     async def ensure_started(self) -> None:
         """Return once the server is ready; `UpstreamUnavailable` says why it is not."""
-        if self.state == "ready" and self._dispatcher is not None:
+        if self.state == "ready" and self._connected:
             return
         if self._starting is None and not self._finished.is_set():
             with anyio.move_on_after(STOP_TIMEOUT_S):
                 await self._finished.wait()  # the previous connection is still tearing down
-        if self.state == "ready" and self._dispatcher is not None:
+        if self.state == "ready" and self._connected:
             return
         if self._starting is None:  # checked again: another caller may have started it
             if not self.backoff.may_try():
@@ -138,6 +140,8 @@ class Upstream:
             self._stop_reason = reason
             self._set_state("stopping", reason)
             self._down.set()
+            if self._channel is not None:
+                self._channel.close(reason or "stopped by mcpod")
         with anyio.move_on_after(STOP_TIMEOUT_S):
             await self._finished.wait()
 
@@ -162,8 +166,7 @@ class Upstream:
                     "server %s ready (pid %s, %d tools)",
                     self.name, self.pid, len(self.lists["tools"]),
                 )  # fmt: skip
-                await down.wait()
-                self._dispatcher = None  # new requests wait for a fresh connection
+                await self._wait_down(down)
                 if self.state != "stopping":
                     self._exited_unexpectedly()
         except Exception as exc:
@@ -176,7 +179,7 @@ class Upstream:
                     "server %s failed: %s (log: %s)", self.name, self.last_error, self.log_path
                 )
         finally:
-            self._dispatcher = None
+            self._channel = None
             self.pid = None
             if self.state == "stopping":
                 self._set_state("stopped", self._stop_reason)
@@ -206,27 +209,46 @@ class Upstream:
         log.warning("server %s went away after %.1f s (%s)", self.name, uptime, self.reason)
 
     async def _connect(self, stack: AsyncExitStack, down: anyio.Event) -> set[ListKind]:
-        """Open the transport, initialize and read every list, within the start-up timeout.
+        """Open the connection, initialize and read every list, within the start-up timeout.
 
         Returns the kinds of list whose content differs from what was known before.
         """
-        marker = f"{self.name}:{uuid.uuid4().hex}"
-        errlog = stack.enter_context(self._open_log())
-        transport = open_transport(self.config, errlog, marker, self.owner)
-        read, write = await stack.enter_async_context(transport)
-        self._dispatcher = dispatcher = JSONRPCDispatcher(WatchedReadStream(read, down), write)
-        session = ClientSession(
-            dispatcher=dispatcher,
-            message_handler=self._on_message,
-            client_info=types.Implementation(name="mcpod", version=__version__),
-        )
-        await stack.enter_async_context(session)
-        with anyio.fail_after(self.config.startup_timeout):
-            init = await session.initialize()
-            self.pid = find_child(marker) if self.config.transport == "stdio" else None
-            self.capabilities = init.capabilities.model_dump(by_alias=True, exclude_none=True)
-            self.server_info = init.server_info.model_dump(by_alias=True, exclude_none=True)
+        startup = self.config.startup_timeout
+        # Contexts that hold task groups are entered outside the deadline's cancel scope.
+        if self.config.transport == "stdio":
+            server_log = ServerLog(self.log_path)
+            stack.callback(server_log.close)
+            server_log.note(f"starting {self.name}")
+            channel = await stack.enter_async_context(
+                StdioChannel.open(
+                    self.config, server_log, marker=f"{self.name}:{uuid.uuid4().hex}",
+                    owner=self.owner, on_notification=self._on_server_notification,
+                )
+            )  # fmt: skip
+            self._channel = channel
+            with anyio.fail_after(startup):
+                init = await channel.initialize(startup)
+        else:
+            errlog = stack.enter_context(self._open_log())
+            remote, init = await SdkChannel.open(
+                stack, self.config, errlog, self._on_server_notification, startup
+            )
+            self._channel = remote
+        self.pid = self._channel.pid
+        self.capabilities = _dict(init.get("capabilities"))
+        self.server_info = _dict(init.get("serverInfo"))
+        if down.is_set():  # stopped while starting
+            self._channel.close(self._stop_reason or "stopped by mcpod")
+        with anyio.fail_after(startup):
             return await self._refresh(set(LISTS))
+
+    async def _wait_down(self, down: anyio.Event) -> None:
+        """Until the connection ends (the server went away) or `stop` asks it to."""
+        channel = self._channel
+        assert channel is not None
+        async with anyio.create_task_group() as tg:
+            for event in (down, channel.closed):
+                tg.start_soon(_set_then_cancel, event, tg.cancel_scope)
 
     def _open_log(self) -> TextIO:
         ensure_private_dir(self.log_path.parent)
@@ -242,26 +264,24 @@ class Upstream:
         params: dict[str, Any] | None,
         *,
         session_id: str,
-        on_progress: ProgressFnT | None = None,
+        on_progress: OnProgress | None = None,
     ) -> dict[str, Any]:
         """Forward one request; upstream errors come back as `RpcError` with their code."""
         await self.ensure_started()
-        dispatcher = self._dispatcher
-        if dispatcher is None:
+        channel = self._channel
+        if channel is None or channel.closed.is_set():
             raise self._unavailable(self.last_error or "not connected")
-        opts: CallOptions = {"timeout": self.config.call_timeout}
-        if on_progress is not None:
-            opts["on_progress"] = on_progress
         if method == "tools/call":
             self.calls += 1
         self.active_sessions[session_id] += 1
         self.last_used = time.monotonic()
         try:
-            return await dispatcher.send_raw_request(method, params, opts)
-        except MCPError as exc:
+            return await channel.request(
+                method, params, timeout_s=self.config.call_timeout, on_progress=on_progress
+            )
+        except RpcError:
             self.errors += 1
-            message = redact(exc.error.message)
-            raise RpcError(message, code=exc.error.code, data=exc.error.data) from None
+            raise
         finally:
             self.last_used = time.monotonic()
             self.active_sessions[session_id] -= 1
@@ -270,25 +290,24 @@ class Upstream:
 
     async def ping(self) -> bool:
         """A health check: does the server answer at all (an error answer counts)?"""
-        dispatcher = self._dispatcher
-        if self.state != "ready" or dispatcher is None:
+        channel = self._channel
+        if self.state != "ready" or channel is None:
             return True  # nothing to check
         try:
-            await dispatcher.send_raw_request("ping", None, {"timeout": PING_TIMEOUT_S})
-        except MCPError as exc:
-            return exc.error.code != types.REQUEST_TIMEOUT and self._dispatcher is not None
-        except Exception:
-            return False
+            await channel.request("ping", None, timeout_s=PING_TIMEOUT_S)
+        except RpcError as exc:
+            lost = (ErrorCode.REQUEST_TIMEOUT, ErrorCode.CONNECTION_CLOSED)
+            return exc.code not in lost and not channel.closed.is_set()
         return True
 
     async def _refresh(self, kinds: set[ListKind]) -> set[ListKind]:
         """Re-list `kinds` (all pages); return the kinds whose content changed."""
-        dispatcher = self._dispatcher
-        assert dispatcher is not None
+        channel = self._channel
+        assert channel is not None
         changed: set[ListKind] = set()
         for kind in kinds:
             supported = LISTS[kind][0] in self.capabilities
-            items = await list_all(dispatcher, self.name, kind) if supported else []
+            items = await list_all(channel, self.name, kind) if supported else []
             if items != self.lists[kind]:
                 self.lists[kind] = items
                 changed.add(kind)
@@ -301,7 +320,7 @@ class Upstream:
         never older than them; one arriving during a pass gets another pass.
         """
         try:
-            while self._stale and self._dispatcher is not None:
+            while self._stale and self._connected:
                 kinds, self._stale = self._stale, set()
                 changed = await self._refresh(kinds)
                 if changed and self.state == "ready":
@@ -311,22 +330,14 @@ class Upstream:
         finally:
             self._refreshing = False
 
-    async def _on_message(self, message: Any) -> None:
-        if isinstance(message, Exception):
-            log.debug("server %s transport: %s", self.name, describe(message))
-            return
-        method = getattr(message, "method", "")
+    async def _on_server_notification(self, method: str, params: dict[str, Any]) -> None:
         if method in CHANGED_BY:
             self._stale |= CHANGED_BY[method]
-            if not self._refreshing and self._dispatcher is not None:
+            if not self._refreshing and self._connected:
                 self._refreshing = True
                 self._tg.start_soon(self._refresh_stale)
             return
-        if method == "notifications/progress":
-            return  # delivered to the request's own on_progress callback
-        params = getattr(message, "params", None)
-        raw = params.model_dump(by_alias=True, exclude_none=True, mode="json") if params else {}
-        await self._on_notification(self, method, raw)
+        await self._on_notification(self, method, params)
 
     # -- reporting ---------------------------------------------------------------------
 
@@ -376,3 +387,12 @@ def describe(exc: BaseException) -> str:
         return "timed out while starting"
     text = str(exc) or type(exc).__name__
     return redact(f"{type(exc).__name__}: {text}" if str(exc) else text)
+
+
+async def _set_then_cancel(event: anyio.Event, scope: anyio.CancelScope) -> None:
+    await event.wait()
+    scope.cancel()
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return dict(value) if isinstance(value, dict) else {}

@@ -6,8 +6,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from mcp import MCPError
-from mcp.shared.jsonrpc_dispatcher import JSONRPCDispatcher
+from mcpod.daemon.upstream.channel import Channel
+from mcpod.protocol import RpcError
 
 log = logging.getLogger(__name__)
 
@@ -30,9 +30,7 @@ CHANGED_BY: dict[str, set[ListKind]] = {
 }
 
 
-async def list_all(
-    dispatcher: JSONRPCDispatcher, server: str, kind: ListKind
-) -> list[dict[str, Any]]:
+async def list_all(channel: Channel, server: str, kind: ListKind) -> list[dict[str, Any]]:
     """Every page of one list; a failing page ends the list there (logged)."""
     _, method, key = LISTS[kind]
     items: list[dict[str, Any]] = []
@@ -40,9 +38,9 @@ async def list_all(
     for _ in range(LIST_PAGE_LIMIT):
         params: dict[str, Any] | None = {"cursor": cursor} if cursor else None
         try:
-            result = await dispatcher.send_raw_request(method, params, {"timeout": LIST_TIMEOUT_S})
-        except MCPError as exc:
-            log.info("server %s: %s failed: %s", server, method, exc.error.message)
+            result = await channel.request(method, params, timeout_s=LIST_TIMEOUT_S)
+        except RpcError as exc:
+            log.info("server %s: %s failed: %s", server, method, exc.message)
             break
         page = result.get(key)
         if isinstance(page, list):
