@@ -144,6 +144,9 @@ def mcpod_home() -> Iterator[DaemonHome]:
     env.pop("MCPOD_SOCKET", None)
     handle = DaemonHome(home=home, env=env)
     yield handle
+    from tests.rawclient import ShimProcess
+
+    ShimProcess.kill_leftovers()
     upstream_pids: list[int] = []
     if handle.socket.exists():
         with contextlib.suppress(Exception):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from typing import Any
+from typing import Any, ClassVar
 
 from mcpod.client.stdio import StdioClient
 
@@ -19,9 +19,20 @@ RAW_INIT = {
 class ShimProcess(StdioClient):
     """`mcpod-shim` (in `all` mode unless told otherwise), its stderr kept for failures."""
 
+    # Every shim a test started: the fixtures kill those a failing test left open, before
+    # stopping the daemon (a live shim would reconnect, starting a daemon no one stops).
+    started: ClassVar[list[StdioClient]] = []
+
     def __init__(self, env: dict[str, str], *args: str) -> None:
         argv = [sys.executable, "-m", "mcpod.shim", *(args or ("--mode", "all"))]
         super().__init__(argv, env=env, stderr=subprocess.PIPE, timeout=30)
+        ShimProcess.started.append(self)
+
+    @classmethod
+    def kill_leftovers(cls) -> None:
+        for shim in cls.started:
+            shim.kill()
+        cls.started.clear()
 
     def raw_request(
         self, request_id: Any, method: str, params: dict[str, Any] | None = None

@@ -142,6 +142,8 @@ def test_a_killed_daemon_is_invisible_to_two_live_sessions(mcpod_home: DaemonHom
         plain.close()
     old_children = [s["pid"] for s in old["servers"] if s.get("pid")]
     assert not [p for p in old_children if psutil.pid_exists(p) and _is_probe(p)]
+    # The killed daemon was the lazy shim's child: reaped on reconnect, not left a zombie.
+    assert not psutil.pid_exists(old["pid"]) or psutil.Process(old["pid"]).status() != "zombie"
 
 
 def test_an_idle_server_is_stopped_and_started_again_on_next_use(mcpod_home: DaemonHome) -> None:

@@ -14,6 +14,7 @@ import psutil
 import pytest
 from mcp import Client
 
+from mcpod.client.stdio import StdioClient
 from tests.conftest import (
     DaemonHome,
     daemon_processes,
@@ -22,7 +23,6 @@ from tests.conftest import (
     time_server,
     wait_for,
 )
-from mcpod.client.stdio import StdioClient
 from tests.rawclient import ShimProcess
 
 pytestmark = pytest.mark.e2e
@@ -269,6 +269,7 @@ def newer_shim(env: dict[str, str]) -> ShimProcess:
     StdioClient.__init__(
         shim, [sys.executable, "-c", NEWER_SHIM], env=env, stderr=subprocess.PIPE, timeout=30
     )
+    ShimProcess.started.append(shim)
     return shim
 
 

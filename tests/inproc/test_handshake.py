@@ -55,3 +55,13 @@ async def test_a_peer_that_leaves_during_the_handshake_harms_no_one() -> None:
             assert (await healthy.hello())["type"] == "welcome"
             ping = await healthy.request("ping")
             assert ping["result"] == {}
+
+
+async def test_a_peer_that_never_says_hello_is_dropped(monkeypatch: pytest.MonkeyPatch) -> None:
+    from mcpod.daemon.server import handshake
+
+    monkeypatch.setattr(handshake, "HELLO_TIMEOUT_S", 0.2)
+    async with running_daemon() as daemon, Peer.open(daemon) as silent:
+        refusal = await silent.receive()
+        assert refusal["code"] == ErrorCode.HANDSHAKE_FAILED and "no hello" in refusal["message"]
+        assert await silent.closed()

@@ -46,3 +46,24 @@ def test_store_refuses_a_newer_schema(tmp_path: Path) -> None:
         db.execute(f"PRAGMA user_version={SCHEMA_VERSION + 1}")
     with pytest.raises(StoreError, match="newer than this mcpod"):
         Store(path)
+
+
+def test_the_activation_history_keeps_only_the_newest_rows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mcpod.daemon.store import history
+
+    monkeypatch.setattr(history, "MAX_ROWS", 5)
+    store = Store(tmp_path / "state.db")
+    for n in range(12):
+        store.history.record(f"s{n}", None, ["a", "b"], None)
+    (count,) = store._db.connection.execute("SELECT COUNT(*) FROM activations").fetchone()
+    assert count == 5
+    store.close()
+
+
+def test_a_sessions_activations_survive_for_its_next_daemon(tmp_path: Path) -> None:
+    store = Store(tmp_path / "state.db")
+    store.sessions.save("0123456789ab", {"github", "slack"})
+    store.close()
+    assert Store(tmp_path / "state.db").sessions.active("0123456789ab") == {"github", "slack"}
