@@ -110,3 +110,19 @@ def test_a_client_that_vanishes_mid_call_has_it_cancelled_at_once(
     gone = time.monotonic()
     wait_for(lambda: cancels(record), 10, "the server to hear of it")
     assert time.monotonic() - gone < 1.5, "cancelled at once, not after the 5 s drain"
+
+
+def test_a_burst_of_list_changed_is_one_reread(recorded: tuple[DaemonHome, Path]) -> None:
+    home, record = recorded
+    shim = ShimProcess(home.env)
+    try:
+        shim.initialize()
+        shim.raw_request(1, "tools/call", {"name": "rec__burst", "arguments": {}})
+        assert shim.response(1)["result"]["content"][0]["text"] == "burst"
+        shim.raw_request(2, "tools/call", {"name": "rec__echo", "arguments": {}})
+        shim.response(2)  # the re-read, if any, was sent before this call
+        time.sleep(0.5)
+        lists = [m for m in received(record) if m.get("method") == "tools/list"]
+        assert 2 <= len(lists) <= 3, len(lists)  # the first listing, then one or two re-reads
+    finally:
+        shim.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 import anyio
 import pytest
@@ -101,3 +102,24 @@ async def test_past_the_connection_cap_a_peer_is_told_why(monkeypatch: pytest.Mo
             refusal = await three.receive()
             assert refusal["code"] == ErrorCode.OVERLOADED and "2 connections" in refusal["message"]
         await assert_serving(one)
+
+
+async def test_a_server_that_stops_answering_fails_its_health_check(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from mcpod.daemon.upstream import connection, supervisor
+
+    monkeypatch.setattr(supervisor, "HEALTH_EVERY_S", 0.3)
+    monkeypatch.setattr(connection, "PING_TIMEOUT_S", 0.5)
+    recorder = Path(__file__).resolve().parents[1] / "servers" / "recorder_server.py"
+    config = {"mcpServers": {"rec": {"command": sys.executable, "args": [str(recorder)]}}}
+    async with running_daemon(config) as daemon, Peer.open(daemon) as peer:
+        await peer.hello(client_args={"mode": "all"})
+        await peer.request("initialize", INIT)
+        frozen = await peer.request("tools/call", {"name": "rec__freeze", "arguments": {}})
+        assert frozen["result"]["content"][0]["text"] == "frozen"
+        with anyio.fail_after(15):
+            while daemon.pool.upstreams["rec"].state != "stopped":
+                await anyio.sleep(0.1)
+        (status,) = daemon.pool.status()
+        assert "health check" in (status.reason or "") and status.pid is None
