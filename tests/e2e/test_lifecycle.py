@@ -244,8 +244,8 @@ def hello_as_nobody(path: str) -> dict[str, object]:
             os.setuid(65534)
             sock = socket.socket(socket.AF_UNIX)
             sock.connect(path)
-            hello = {"type": "hello", "protocol": 1, "version": "x", "role": "session"}
-            sock.sendall(json.dumps(hello).encode() + b"\n")
+            # The uid is checked before the hello is read: the refusal comes first (and a
+            # hello sent now could race the daemon's close).
             os.write(write_end, sock.makefile("rb").readline())
         finally:
             os._exit(0)

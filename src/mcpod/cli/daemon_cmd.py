@@ -26,7 +26,7 @@ def run(args: argparse.Namespace) -> int:
     )
     for handler in logging.getLogger().handlers:
         handler.addFilter(_Redacting(redact))
-    for noisy in ("httpx", "httpx2", "mcp", "opentelemetry"):
+    for noisy in ("httpx", "httpx2", "mcp", "opentelemetry", "watchfiles"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     code: int = anyio.run(lambda: run_daemon(resolve_paths(), spawned=args.spawned))
     return code

@@ -15,6 +15,7 @@ COMMANDS = {
     "check": ("mcpod.cli.check", "open a real session through mcpod-shim and list its tools"),
     "tools": ("mcpod.cli.tools", "list the catalog's tools (no server is started)"),
     "search": ("mcpod.cli.search", "search the catalog's tools"),
+    "reload": ("mcpod.cli.reload", "read the config file again and apply what changed"),
     "shim": ("mcpod.cli.shim_cmd", "the stdio shim (same as mcpod-shim)"),
     "service": ("mcpod.cli.service", "install or remove mcpod as a systemd/launchd user service"),
 }

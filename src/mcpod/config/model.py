@@ -67,3 +67,7 @@ class Config(msgspec.Struct, frozen=True, kw_only=True):
     @property
     def enabled(self) -> list[ServerConfig]:
         return [s for s in self.servers.values() if not s.disabled]
+
+    @property
+    def enabled_names(self) -> frozenset[str]:
+        return frozenset(s.name for s in self.servers.values() if not s.disabled)

@@ -12,6 +12,8 @@ import logging
 import os
 import sqlite3
 import time
+from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any
 
 import anyio
@@ -25,10 +27,12 @@ from mcpod.daemon.catalog import Catalog
 from mcpod.daemon.control import ControlContext, ControlServer
 from mcpod.daemon.exposure import MetaTools
 from mcpod.daemon.lock import DaemonLock, LockHeld
+from mcpod.daemon.reload import Reloader
 from mcpod.daemon.server import Listener, McpHandlers, Router, Sessions
 from mcpod.daemon.server.fanout import Fanout
 from mcpod.daemon.signals import watch_signals
 from mcpod.daemon.sources import Registry
+from mcpod.daemon.sources.watch import Fingerprint, fingerprint, watch_config
 from mcpod.daemon.store import Store, StoreError
 from mcpod.daemon.upstream import Indexer, ListKind, Pool, Supervisor, Upstream
 from mcpod.daemon.upstream.reaper import reap_orphans
@@ -43,6 +47,7 @@ SESSION_DRAIN_S = 3.0
 # loaded machine.
 LOCK_WAIT_S = 60.0
 STATS_FLUSH_S = 2.0
+RESTART_PAUSE_S = 1.0  # before a failed background loop runs again
 
 
 class Daemon:
@@ -78,6 +83,11 @@ class Daemon:
         handlers = McpHandlers(
             self.registry, self.catalog, self.pool, self.indexer, router, meta, store.sessions
         )
+        self.reloader = Reloader(
+            paths, self.registry, self.pool, self.catalog, self.indexer, self.sessions,
+            store.catalog, task_group,
+        )  # fmt: skip
+        self._tg = task_group
         started_at = time.time()
         control = ControlServer(
             ControlContext(
@@ -89,6 +99,8 @@ class Daemon:
                 started_at=started_at,
                 started_monotonic=time.monotonic(),
                 retire_socket=self.retire_socket,
+                reload=self.reloader.reload,
+                config_error=lambda: self.reloader.config_error,
             ),
             on_shutdown=self.request_shutdown,
         )
@@ -105,6 +117,9 @@ class Daemon:
             self.stopping = True
             self.retire_socket()
             self._stop.set()
+
+    def request_reload(self, why: str) -> None:
+        self._tg.start_soon(self.reloader.reload, why)
 
     async def wait_for_shutdown(self) -> None:
         await self._stop.wait()
@@ -147,6 +162,7 @@ async def run(
     if not await _acquire(lock, paths, spawned):
         return EXIT_LOCKED
     try:
+        seen = fingerprint(paths.config_file)  # first: a later edit must look like a change
         try:
             config = load_config(paths.config_file)
         except McpodError as exc:
@@ -160,7 +176,7 @@ async def run(
             log.error("state store %s: %s", paths.state_dir / "state.db", exc)
             return EXIT_ERROR
         try:
-            return await _serve(paths, config, store, handle_signals, task_status)
+            return await _serve(paths, config, seen, store, handle_signals, task_status)
         finally:
             store.close()
     finally:
@@ -183,6 +199,7 @@ async def _acquire(lock: DaemonLock, paths: Paths, spawned: bool) -> bool:
 async def _serve(
     paths: Paths,
     config: Config,
+    seen: Fingerprint,
     store: Store,
     handle_signals: bool,
     task_status: anyio.abc.TaskStatus[Any],
@@ -206,11 +223,21 @@ async def _serve(
     await anyio.to_thread.run_sync(reap_orphans, str(paths.socket))
     async with anyio.create_task_group() as root:
         daemon = Daemon(paths, config, store, root, activated=inherited is not None)
+        daemon.reloader.seen = seen
         if handle_signals:
-            root.start_soon(watch_signals, daemon.request_shutdown)
+            root.start_soon(watch_signals, daemon.request_shutdown, daemon.request_reload)
         root.start_soon(daemon.indexer.index_all_missing)
-        root.start_soon(daemon.maintain_store)
-        root.start_soon(Supervisor(daemon.pool).run)
+        for what, loop in (
+            ("the store's maintenance", daemon.maintain_store),
+            ("the upstream supervisor", Supervisor(daemon.pool).run),
+            (
+                "the config watcher",
+                partial(
+                    watch_config, config.path, daemon.reloader.reload, lambda: daemon.reloader.seen
+                ),
+            ),
+        ):
+            root.start_soon(_keep_running, what, loop)
         async with anyio.create_task_group() as sessions_tg:
             accept_scope = anyio.CancelScope()
             sessions_tg.start_soon(_accept, daemon, listener, sessions_tg, accept_scope)
@@ -240,6 +267,17 @@ async def _accept(
     with scope:
         async with listener:
             await daemon.listener.serve(listener, sessions_tg)
+
+
+async def _keep_running(what: str, loop: Callable[[], Awaitable[object]]) -> None:
+    """A background loop's exception boundary: a failure is logged, and it starts again."""
+    while True:
+        try:
+            await loop()
+            return
+        except Exception:
+            log.exception("%s failed; restarting it in %.0f s", what, RESTART_PAUSE_S)
+        await anyio.sleep(RESTART_PAUSE_S)
 
 
 def _unlink(path: os.PathLike[str]) -> None:

@@ -1,4 +1,4 @@
-"""SIGTERM and SIGINT stop the daemon in order; SIGHUP is reserved for config reload."""
+"""SIGTERM and SIGINT stop the daemon in order; SIGHUP reloads the config."""
 
 from __future__ import annotations
 
@@ -11,10 +11,12 @@ import anyio
 log = logging.getLogger(__name__)
 
 
-async def watch_signals(request_shutdown: Callable[[str], None]) -> None:
+async def watch_signals(
+    request_shutdown: Callable[[str], None], request_reload: Callable[[str], None]
+) -> None:
     with anyio.open_signal_receiver(signal.SIGTERM, signal.SIGINT, signal.SIGHUP) as signals:
         async for signum in signals:
             if signum == signal.SIGHUP:
-                log.info("SIGHUP: config reload arrives with the registry; ignoring")
+                request_reload("SIGHUP")
                 continue
             request_shutdown(signal.Signals(signum).name)

@@ -36,6 +36,10 @@ class StartRequest(msgspec.Struct, frozen=True):
     servers: list[str] | None = None
 
 
+class ReloadRequest(msgspec.Struct, frozen=True):
+    """Read the config file again and apply what changed (as a file change or SIGHUP does)."""
+
+
 class ToolsRequest(msgspec.Struct, frozen=True):
     server: str | None = None
 
@@ -97,11 +101,19 @@ class StatusResponse(msgspec.Struct, frozen=True, kw_only=True):
     sessions: int
     session_details: list[SessionStatus] = []
     servers: list[ServerStatus] = []
+    config_error: str | None = None  # the last reload failed: the previous config still runs
 
 
 class ShutdownResponse(msgspec.Struct, frozen=True):
     stopping: bool
     pid: int
+
+
+class ReloadResponse(msgspec.Struct, frozen=True, kw_only=True):
+    added: list[str] = []
+    removed: list[str] = []
+    changed: list[str] = []  # restarted with their new config
+    error: str | None = None  # the file could not be used: nothing changed
 
 
 class PongResponse(msgspec.Struct, frozen=True):

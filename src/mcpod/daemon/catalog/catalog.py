@@ -94,6 +94,12 @@ class Catalog:
             self.entries[server.name] = entry
         self._changed()
 
+    def remove(self, names: set[str]) -> None:
+        """Forget servers no longer configured (their tools leave every view and route)."""
+        for name in names:
+            self.entries.pop(name, None)
+        self._changed()
+
     def update(self, name: str, lists: Lists, server_info: dict[str, Any], now: float) -> bool:
         """Replace a server's lists with what it just reported; True if anything changed."""
         entry = self.entries[name]

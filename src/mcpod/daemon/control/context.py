@@ -3,14 +3,14 @@ the app nor the session server."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from mcpod.daemon.catalog import Catalog
 from mcpod.daemon.sources import Registry
 from mcpod.daemon.upstream import Pool
 from mcpod.protocol import Paths
-from mcpod.protocol.control import SessionStatus
+from mcpod.protocol.control import ReloadResponse, SessionStatus
 
 
 @dataclass(frozen=True)
@@ -23,3 +23,5 @@ class ControlContext:
     started_at: float  # wall clock, for display
     started_monotonic: float  # for the uptime
     retire_socket: Callable[[], None]  # `shutdown`: no new client reaches this daemon
+    reload: Callable[[str], Awaitable[ReloadResponse]]
+    config_error: Callable[[], str | None]  # why the last reload was refused, if it was

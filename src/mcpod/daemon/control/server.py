@@ -17,6 +17,7 @@ import msgspec
 
 from mcpod.daemon.control.context import ControlContext
 from mcpod.daemon.control.ping import ping
+from mcpod.daemon.control.reload import reload
 from mcpod.daemon.control.search import search
 from mcpod.daemon.control.shutdown import shutdown
 from mcpod.daemon.control.start import start
@@ -25,6 +26,7 @@ from mcpod.daemon.control.tools import tools
 from mcpod.protocol import ErrorCode, LineSplitter, McpodError, Oversized
 from mcpod.protocol.control import (
     PingRequest,
+    ReloadRequest,
     SearchRequest,
     ShutdownRequest,
     StartRequest,
@@ -44,6 +46,7 @@ VERBS: dict[str, tuple[type[msgspec.Struct], Verb]] = {
     "start": (StartRequest, start),
     "tools": (ToolsRequest, tools),
     "search": (SearchRequest, search),
+    "reload": (ReloadRequest, reload),
 }
 
 

@@ -25,4 +25,5 @@ async def status(ctx: ControlContext, request: StatusRequest) -> StatusResponse:
         sessions=len(sessions),
         session_details=sessions,
         servers=ctx.pool.status(),
+        config_error=ctx.config_error(),
     )

@@ -8,6 +8,7 @@ sessions that asked for logs.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import anyio.abc
@@ -15,6 +16,8 @@ import anyio.abc
 from mcpod.daemon.server.session import Session
 from mcpod.daemon.server.sessions import Sessions
 from mcpod.daemon.upstream import ListKind, Upstream
+
+log = logging.getLogger(__name__)
 
 
 class Fanout:
@@ -31,9 +34,12 @@ class Fanout:
         # Templates have no list_changed of their own: clients re-list them with resources.
         notified = {"resources" if k == "resourceTemplates" else k for k in kinds}
         for session in self._sessions:
-            if server in session.surface.visible():
-                for kind in notified:
-                    await session.notify_list_changed(kind)
+            try:
+                if server in session.surface.visible():
+                    for kind in notified:
+                        await session.notify_list_changed(kind)
+            except Exception:  # one session's trouble must not cost the others their news
+                log.exception("session %s: list_changed not sent", session.id)
 
     async def notification(self, upstream: Upstream, method: str, params: dict[str, Any]) -> None:
         if method == "notifications/resources/updated":

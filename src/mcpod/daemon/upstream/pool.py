@@ -7,6 +7,7 @@ import logging
 import anyio
 import anyio.abc
 
+from mcpod.config import ServerConfig
 from mcpod.daemon.sources import Registry
 from mcpod.daemon.upstream.connection import OnListsChanged, OnNotification, Upstream
 from mcpod.protocol import McpodError, Paths
@@ -26,17 +27,35 @@ class Pool:
     ) -> None:
         self._registry = registry
         self._tg = task_group
+        self._paths = paths
+        self._callbacks = (on_lists_changed, on_notification)
         self.upstreams: dict[str, Upstream] = {
-            server.name: Upstream(
-                server,
-                paths.server_log(server.name),
-                task_group,
-                on_lists_changed,
-                on_notification,
-                owner=str(paths.socket),
-            )
-            for server in registry.config.enabled
+            server.name: self._new(server) for server in registry.config.enabled
         }
+
+    def _new(self, server: ServerConfig) -> Upstream:
+        return Upstream(
+            server,
+            self._paths.server_log(server.name),
+            self._tg,
+            *self._callbacks,
+            owner=str(self._paths.socket),
+        )
+
+    def add(self, server: ServerConfig) -> None:
+        """A server new to the config (started on first need, like the others)."""
+        self.upstreams[server.name] = self._new(server)
+
+    async def remove(self, name: str, why: str) -> None:
+        """Stop a server that left the config (its calls in flight fail at once)."""
+        upstream = self.upstreams.pop(name, None)
+        if upstream is not None:
+            await upstream.stop(why)
+
+    async def replace(self, server: ServerConfig) -> None:
+        """A changed server: the old instance stops, the new one starts on next use."""
+        await self.remove(server.name, "its config changed; restarting")
+        self.add(server)
 
     async def ensure(self, names: list[str] | None = None) -> None:
         """Start the named servers (default: all) in parallel; wait until each is up or failed."""
@@ -81,3 +100,5 @@ async def _start_quietly(upstream: Upstream) -> None:
         await upstream.ensure_started()
     except McpodError as exc:
         log.info("%s", exc.message)
+    except Exception:  # a background start: its failure is the server's, never the daemon's
+        log.exception("starting server %s failed", upstream.name)
