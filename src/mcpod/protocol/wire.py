@@ -40,21 +40,3 @@ HandshakeMessage = Hello | Welcome | HandshakeError
 
 handshake_decoder = msgspec.json.Decoder(HandshakeMessage)
 encoder = msgspec.json.Encoder()
-
-
-class Envelope(msgspec.Struct):
-    """A JSON-RPC message with its payload left raw: routing reads only the envelope.
-
-    No `omit_defaults`: UNSET fields are omitted on encode anyway, and a default
-    `jsonrpc` must still be written on constructed messages.
-    """
-
-    jsonrpc: str = "2.0"
-    id: int | str | msgspec.UnsetType | None = msgspec.UNSET
-    method: str | msgspec.UnsetType = msgspec.UNSET
-    params: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
-    result: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
-    error: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
-
-
-envelope_decoder = msgspec.json.Decoder(Envelope)
