@@ -13,10 +13,13 @@ import os
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+import anyio
+
 log = logging.getLogger(__name__)
 
 DEBOUNCE_MS = 200  # an editor's save is several events; apply the file once they settle
 RESCAN_MS = 1000
+MISSING_DIR_POLL_S = 5.0
 
 Fingerprint = tuple[int, int, int] | None
 
@@ -38,11 +41,18 @@ async def watch_config(
     """
     from watchfiles import awatch  # lazily: only the daemon's watcher needs it
 
-    async for changes in awatch(
-        path.parent, debounce=DEBOUNCE_MS, recursive=False,
-        yield_on_timeout=True, rust_timeout=RESCAN_MS,
-    ):  # fmt: skip
-        if any(Path(changed).name == path.name for _, changed in changes):
-            await on_change("the config file changed")
-        elif fingerprint(path) != seen():
-            await on_change("the config file changed (found on a rescan)")
+    while True:
+        if not path.parent.is_dir():  # removed while running: wait for it to come back
+            await anyio.sleep(MISSING_DIR_POLL_S)
+            continue
+        try:
+            async for changes in awatch(
+                path.parent, debounce=DEBOUNCE_MS, recursive=False,
+                yield_on_timeout=True, rust_timeout=RESCAN_MS,
+            ):  # fmt: skip
+                if any(Path(changed).name == path.name for _, changed in changes):
+                    await on_change("the config file changed")
+                elif fingerprint(path) != seen():
+                    await on_change("the config file changed (found on a rescan)")
+        except FileNotFoundError:
+            log.info("the config directory %s went away; watching for it", path.parent)
