@@ -168,12 +168,6 @@ class StdioClient:
             self.proc.kill()
         self.proc.wait()
 
-    def stderr_text(self) -> str:
-        """What the child wrote on stderr (when started with `stderr=subprocess.PIPE`)."""
-        if self.proc.poll() is None or self.proc.stderr is None:
-            return ""
-        return self.proc.stderr.read().decode(errors="replace")
-
     def __enter__(self) -> StdioClient:
         return self
 

@@ -24,6 +24,7 @@ from mcpod.protocol import (
     Paths,
     resolve_paths,
 )
+from mcpod.shim.output import say, write_all
 
 TYPE_CHECKING = False  # not `from typing`: start-up cannot afford it
 if TYPE_CHECKING:
@@ -38,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         client_args = parse_args(sys.argv[1:] if argv is None else argv)
     except ValueError as exc:
-        _say(f"{exc}\n{USAGE}")
+        say(f"{exc}\n{USAGE}")
         return 2
     paths = resolve_paths()
 
@@ -48,14 +49,14 @@ def main(argv: list[str] | None = None) -> int:
     try:
         sock = connect_or_spawn(paths)
     except (McpodError, OSError) as exc:
-        _say(f"cannot reach the mcpod daemon: {_reason(exc)}")
+        say(f"cannot reach the mcpod daemon: {_reason(exc)}")
         return answer_with_errors(_reason(exc))
     try:
         welcome, rest = handshake(sock, hello(None))
         if welcome.get("version") != __version__:
             sock, welcome, rest = on_version_skew(paths, sock, welcome, rest, hello)
     except (McpodError, OSError) as exc:
-        _say(f"the mcpod daemon refused this session: {_reason(exc)}")
+        say(f"the mcpod daemon refused this session: {_reason(exc)}")
         return answer_with_errors(_reason(exc))
     from mcpod.shim.pump import Pump
 
@@ -97,9 +98,9 @@ def on_version_skew(
 
     theirs = welcome.get("version")
     if restart_if_idle(paths, sock):
-        _say(f"restarted the idle mcpod daemon ({theirs}) on this version ({__version__})")
+        say(f"restarted the idle mcpod daemon ({theirs}) on this version ({__version__})")
     else:
-        _say(
+        say(
             f"note: the daemon runs mcpod {theirs} and serves other sessions, this shim is "
             f"{__version__}; run `mcpod stop` when convenient to restart it on the new version"
         )
@@ -123,7 +124,7 @@ def answer_with_errors(reason: str) -> int:
                 continue
             error = {"code": int(ErrorCode.DAEMON_UNAVAILABLE), "message": message}
             reply = {"jsonrpc": "2.0", "id": request_id, "error": error}
-            _write_all(1, json.dumps(reply).encode() + b"\n")
+            write_all(1, json.dumps(reply).encode() + b"\n")
     return 1
 
 
@@ -138,17 +139,6 @@ def _request_id(line: bytes) -> object:
     if not isinstance(message, dict) or "method" not in message or "id" not in message:
         return _NOT_A_REQUEST  # notifications get no answer
     return message["id"]
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]
-
-
-def _say(text: str) -> None:
-    sys.stderr.write(f"mcpod-shim: {text}\n")
-    sys.stderr.flush()
 
 
 def _reason(exc: BaseException) -> str:

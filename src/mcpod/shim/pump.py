@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import selectors
 import socket
-import sys
 import time
 
 from mcpod.client.connect import connect_or_spawn, handshake, reap_spawned
@@ -24,6 +23,7 @@ from mcpod.protocol import (
     Oversized,
     Paths,
 )
+from mcpod.shim.output import say, write_all
 from mcpod.shim.tracker import ClientState
 
 CHUNK = 1 << 16
@@ -91,7 +91,7 @@ class Pump:
         lines = []
         for line in self._from_client.feed(data):
             if isinstance(line, Oversized):
-                _write_all(1, _too_large(line.size))
+                write_all(1, _too_large(line.size))
                 continue
             self._state.from_client(line)
             lines.append(line)
@@ -115,19 +115,19 @@ class Pump:
             if isinstance(line, bytes) and self._state.from_daemon(line):
                 out.append(line + b"\n")
         if out:
-            _write_all(1, b"".join(out))
+            write_all(1, b"".join(out))
 
     # -- reconnecting --------------------------------------------------------------------
 
     def _reconnect(self) -> bool:
-        _say("the mcpod daemon went away (stopped, crashed or upgraded); reconnecting")
+        say("the mcpod daemon went away (stopped, crashed or upgraded); reconnecting")
         self._selector.unregister(self._sock)
         self._sock.close()
         reap_spawned()
         self._from_daemon = LineSplitter(1 << 62)  # a half line from the old daemon is dropped
         errors = self._state.unanswerable()
         if errors:
-            _write_all(1, b"".join(errors))
+            write_all(1, b"".join(errors))
         connected = self._connect_again()
         if connected is None:
             return False
@@ -135,7 +135,7 @@ class Pump:
         self._selector.register(self._sock, selectors.EVENT_READ, "socket")
         self._send(b"".join(self._state.replay()))
         self._daemon_bytes(rest)
-        _say("reconnected to the mcpod daemon")
+        say("reconnected to the mcpod daemon")
         return True
 
     def _connect_again(self) -> tuple[socket.socket, bytes] | None:
@@ -153,7 +153,7 @@ class Pump:
                 return sock, rest
             except (McpodError, OSError) as exc:
                 if time.monotonic() + delay > deadline:
-                    _say(f"cannot reconnect to the mcpod daemon: {getattr(exc, 'message', exc)}")
+                    say(f"cannot reconnect to the mcpod daemon: {getattr(exc, 'message', exc)}")
                     return None
             time.sleep(delay)
             delay = min(delay * 2, RECONNECT_DELAYS[1])
@@ -165,14 +165,3 @@ def _too_large(size: int) -> bytes:
     )
     error = f'{{"code":{int(ErrorCode.MESSAGE_TOO_LARGE)},"message":"{message}"}}'
     return f'{{"jsonrpc":"2.0","id":null,"error":{error}}}\n'.encode()
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]
-
-
-def _say(text: str) -> None:
-    sys.stderr.write(f"mcpod-shim: {text}\n")
-    sys.stderr.flush()
