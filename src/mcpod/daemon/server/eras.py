@@ -12,9 +12,9 @@ from typing import Any
 
 from mcpod import __version__
 from mcpod.protocol import ErrorCode, RpcError
-from mcpod.protocol.mcp import HANDSHAKE_VERSIONS, LATEST_HANDSHAKE, MODERN_VERSION
+from mcpod.protocol.mcp import HANDSHAKE_VERSIONS, LATEST_HANDSHAKE, MODERN_VERSION, as_dict
 
-__all__ = ["HANDSHAKE_VERSIONS", "LATEST_HANDSHAKE", "MODERN_VERSION"]
+__all__ = ["HANDSHAKE_VERSIONS", "LATEST_HANDSHAKE", "MODERN_VERSION", "as_dict"]
 
 META_PREFIX = "io.modelcontextprotocol/"
 META_VERSION = "io.modelcontextprotocol/protocolVersion"
@@ -60,7 +60,3 @@ def finish(era: str | None, method: str, result: dict[str, Any]) -> dict[str, An
         result.setdefault("cacheScope", "private")
     result["_meta"] = {**as_dict(result.get("_meta")), META_SERVER_INFO: SERVER_INFO}
     return result
-
-
-def as_dict(value: Any) -> dict[str, Any]:
-    return dict(value) if isinstance(value, dict) else {}

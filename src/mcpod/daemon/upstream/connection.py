@@ -34,6 +34,7 @@ from mcpod.daemon.upstream.serverlog import ServerLog
 from mcpod.daemon.upstream.stdio import StdioChannel
 from mcpod.protocol import ErrorCode, RpcError, UpstreamUnavailable, ensure_private_dir
 from mcpod.protocol.control import ServerStatus
+from mcpod.protocol.mcp import as_dict
 from mcpod.protocol.redact import redact
 
 log = logging.getLogger(__name__)
@@ -235,8 +236,8 @@ class Upstream:
             )
             self._channel = remote
         self.pid = self._channel.pid
-        self.capabilities = _dict(init.get("capabilities"))
-        self.server_info = _dict(init.get("serverInfo"))
+        self.capabilities = as_dict(init.get("capabilities"))
+        self.server_info = as_dict(init.get("serverInfo"))
         if down.is_set():  # stopped while starting
             self._channel.close(self._stop_reason or "stopped by mcpod")
         with anyio.fail_after(startup):
@@ -392,7 +393,3 @@ def describe(exc: BaseException) -> str:
 async def _set_then_cancel(event: anyio.Event, scope: anyio.CancelScope) -> None:
     await event.wait()
     scope.cancel()
-
-
-def _dict(value: Any) -> dict[str, Any]:
-    return dict(value) if isinstance(value, dict) else {}

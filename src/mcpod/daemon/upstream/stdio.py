@@ -58,7 +58,7 @@ class _Error(msgspec.Struct):
 
 
 _envelope = msgspec.json.Decoder(_Envelope)
-_object = msgspec.json.Decoder(dict[str, Any])
+_decode_object = msgspec.json.Decoder(dict[str, Any]).decode
 _error = msgspec.json.Decoder(_Error)
 
 
@@ -242,7 +242,7 @@ class StdioChannel:
             self._unreadable(line)
             return
         if isinstance(envelope.method, str):
-            params = _params(envelope.params)
+            params = _object(envelope.params) or {}
             if envelope.id is msgspec.UNSET:
                 await self._notification(envelope.method, params)
             else:
@@ -254,7 +254,7 @@ class StdioChannel:
         elif envelope.error is not msgspec.UNSET:
             call.settle(error=_as_error(envelope.error))
         else:
-            result = _result(envelope.result)
+            result = _object(envelope.result)
             if result is None:
                 call.settle(error=RpcError(
                     f"MCP server {self.name!r} answered with a result that is not a JSON "
@@ -314,22 +314,14 @@ class StdioChannel:
                         code=ErrorCode.CONNECTION_CLOSED)  # fmt: skip
 
 
-def _result(raw: msgspec.Raw | msgspec.UnsetType) -> dict[str, Any] | None:
-    try:
-        if raw is not msgspec.UNSET:
-            return _object.decode(raw)
-    except (msgspec.DecodeError, RecursionError):
-        pass
-    return None
-
-
-def _params(raw: msgspec.Raw | msgspec.UnsetType) -> dict[str, Any]:
+def _object(raw: msgspec.Raw | msgspec.UnsetType) -> dict[str, Any] | None:
+    """The JSON object in `raw`; None if it is absent, not an object or unreadable."""
     if raw is msgspec.UNSET:
-        return {}
+        return None
     try:
-        return _object.decode(raw)
+        return _decode_object(raw)
     except (msgspec.DecodeError, RecursionError):
-        return {}
+        return None
 
 
 def _as_error(raw: msgspec.Raw) -> RpcError:
