@@ -66,8 +66,7 @@ class Session:
         self.resource_subscriptions: set[str] = set()
         self.log_level: str | None = None
         self.requests = 0
-        self._inflight: dict[Any, anyio.CancelScope] = {}
-        self._notes: dict[Any, CancelNote] = {}  # why the client cancelled, by request
+        self._inflight: dict[Any, _Request] = {}  # by id_key
         self._idle = anyio.Event()
         self._idle.set()
         self._reading = anyio.CancelScope()
@@ -124,8 +123,8 @@ class Session:
         return any(events & (select.POLLHUP | select.POLLERR) for _, events in poller.poll(0))
 
     def cancel_all(self) -> None:
-        for scope in self._inflight.values():
-            scope.cancel()
+        for running in self._inflight.values():
+            running.scope.cancel()
 
     def _on_output_failure(self, reason: str) -> None:
         log.warning("session %s (pid %s) disconnected: %s", self.id, self.peer_pid, reason)
@@ -174,12 +173,10 @@ class Session:
                 "wait for answers before sending more",
             )
             return
-        scope = anyio.CancelScope()
-        self._inflight[key] = scope
-        self._notes[key] = note = CancelNote()
+        self._inflight[key] = running = _Request()
         self._idle = anyio.Event()
         self.requests += 1
-        tg.start_soon(self._serve, request_id, message.method, message.params, scope, note)
+        tg.start_soon(self._serve, request_id, message.method, message.params, running)
 
     def _on_notification(self, method: str, params: dict[str, Any]) -> None:
         if method == "notifications/cancelled":
@@ -188,13 +185,12 @@ class Session:
                 log.debug("session %s: cancellation with a bad requestId ignored", self.id)
                 return
             # Forgotten at once, not when the task unwinds: the client may reuse the id next.
-            scope = self._inflight.pop(id_key(request_id), None)
-            note = self._notes.pop(id_key(request_id), None)
-            reason = params.get("reason")
-            if note is not None and isinstance(reason, str):
-                note.reason = reason[:MAX_REASON_CHARS]  # goes on to the server
-            if scope is not None:
-                scope.cancel()
+            running = self._inflight.pop(id_key(request_id), None)
+            if running is not None:
+                reason = params.get("reason")
+                if isinstance(reason, str):
+                    running.note.reason = reason[:MAX_REASON_CHARS]  # goes on to the server
+                running.scope.cancel()
                 self._set_idle_if_done()
         # notifications/initialized and roots changes need no action from a shared daemon
 
@@ -203,12 +199,12 @@ class Session:
         request_id: Any,
         method: str,
         params: dict[str, Any],
-        scope: anyio.CancelScope,
-        note: CancelNote,
+        running: _Request,
     ) -> None:
-        CANCEL_NOTE.set(note)  # this task's own context: where the upstream looks for a reason
+        # This task's own context: where the upstream looks for the client's cancel reason.
+        CANCEL_NOTE.set(running.note)
         try:
-            with scope:
+            with running.scope:
                 result = await self._handle_request(self, method, params, request_id)
                 await self.send_result(request_id, eras.finish(self.era, method, result))
             # A cancelled request gets no answer (the spec's SHOULD NOT respond).
@@ -221,9 +217,8 @@ class Session:
             )
         finally:
             key = id_key(request_id)
-            if self._inflight.get(key) is scope:
+            if self._inflight.get(key) is running:
                 del self._inflight[key]
-                self._notes.pop(key, None)
             self._set_idle_if_done()
 
     def _set_idle_if_done(self) -> None:
@@ -294,9 +289,9 @@ class Session:
     def end_listens(self) -> None:
         """End the 2026-07-28 `subscriptions/listen` requests, which otherwise stay open."""
         for listen_id in list(self.listens):
-            scope = self._inflight.get(id_key(listen_id))
-            if scope is not None:
-                scope.cancel()
+            running = self._inflight.get(id_key(listen_id))
+            if running is not None:
+                running.scope.cancel()
 
     def describe(self) -> SessionStatus:
         surface = self.surface
@@ -317,6 +312,16 @@ class Session:
             queued_bytes=self._outbox.queued_bytes,
             started_at=self.started_at,
         )
+
+
+class _Request:
+    """A request in flight: the scope that cancels it, and why the client cancelled it."""
+
+    __slots__ = ("note", "scope")
+
+    def __init__(self) -> None:
+        self.scope = anyio.CancelScope()
+        self.note = CancelNote()
 
 
 def _unencodable(message: dict[str, Any], exc: Exception) -> bytes:

@@ -167,11 +167,15 @@ class Upstream:
                     "server %s ready (pid %s, %d tools)",
                     self.name, self.pid, len(self.lists["tools"]),
                 )  # fmt: skip
-                await self._wait_down(down)
+                # `stop` closes the channel (or, while starting, `_connect` does on seeing
+                # `down`), so the channel's end is the one thing to wait for.
+                channel = self._channel
+                assert channel is not None
+                await channel.closed.wait()
                 if self.state != "stopping":
                     self._exited_unexpectedly()
         except Exception as exc:
-            if was_ready:  # tearing down a connection that had served: not a failed start
+            if was_ready or self.state == "stopping":  # not a failed start: it was told to end
                 log.info("server %s: error while disconnecting: %s", self.name, describe(exc))
             else:
                 self.last_error = describe(exc)
@@ -242,14 +246,6 @@ class Upstream:
             self._channel.close(self._stop_reason or "stopped by mcpod")
         with anyio.fail_after(startup):
             return await self._refresh(set(LISTS))
-
-    async def _wait_down(self, down: anyio.Event) -> None:
-        """Until the connection ends (the server went away) or `stop` asks it to."""
-        channel = self._channel
-        assert channel is not None
-        async with anyio.create_task_group() as tg:
-            for event in (down, channel.closed):
-                tg.start_soon(_set_then_cancel, event, tg.cancel_scope)
 
     def _open_log(self) -> TextIO:
         ensure_private_dir(self.log_path.parent)
@@ -388,8 +384,3 @@ def describe(exc: BaseException) -> str:
         return "timed out while starting"
     text = str(exc) or type(exc).__name__
     return redact(f"{type(exc).__name__}: {text}" if str(exc) else text)
-
-
-async def _set_then_cancel(event: anyio.Event, scope: anyio.CancelScope) -> None:
-    await event.wait()
-    scope.cancel()
