@@ -23,9 +23,9 @@ class ShimProcess(StdioClient):
     # stopping the daemon (a live shim would reconnect, starting a daemon no one stops).
     started: ClassVar[list[StdioClient]] = []
 
-    def __init__(self, env: dict[str, str], *args: str) -> None:
+    def __init__(self, env: dict[str, str], *args: str, cwd: str | None = None) -> None:
         argv = [sys.executable, "-m", "mcpod.shim", *(args or ("--mode", "all"))]
-        super().__init__(argv, env=env, stderr=subprocess.PIPE, timeout=30)
+        super().__init__(argv, env=env, cwd=cwd, stderr=subprocess.PIPE, timeout=30)
         ShimProcess.started.append(self)
 
     @classmethod

@@ -1,13 +1,17 @@
 """A small real MCP server (the SDK's MCPServer over stdio) for behaviours the reference
 servers cannot show on demand: it records cancellation, adds tools at run time (sending
-tools/list_changed), reports progress, returns large results and tells its pid."""
+tools/list_changed), reports progress, returns large results and tells its pid, cwd and
+PATH."""
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
 import anyio
+import mcp.types as types
+from mcp import MCPError
 from mcp.server.mcpserver import Context, MCPServer
 
 server = MCPServer("probe")
@@ -18,6 +22,12 @@ MARKS = os.environ.get("PROBE_MARKS")
 async def whoami() -> str:
     """The server's process id."""
     return str(os.getpid())
+
+
+@server.tool()
+async def where() -> str:
+    """Where this server runs: its pid, working directory and PATH, as JSON."""
+    return json.dumps({"pid": os.getpid(), "cwd": os.getcwd(), "path": os.environ.get("PATH")})
 
 
 @server.tool()
@@ -57,6 +67,21 @@ async def say(message: str, ctx: Context) -> str:
     await ctx.info(message)
     await anyio.sleep(0.05)
     return "said"
+
+
+@server.tool()
+async def sample(prompt: str, ctx: Context, wait: float = 0) -> str:
+    """After `wait` seconds, ask the client to sample `prompt`; its text, or why not."""
+    await anyio.sleep(wait)
+    message = types.SamplingMessage(
+        role="user", content=types.TextContent(type="text", text=prompt)
+    )
+    try:
+        result = await ctx.session.create_message([message], max_tokens=20)
+    except MCPError as exc:
+        return f"refused: {exc.error.code} {exc.error.message}"
+    content = result.content
+    return content.text if isinstance(content, types.TextContent) else str(content)
 
 
 @server.tool()

@@ -52,16 +52,18 @@ def render(status: StatusResponse) -> str:
         f"socket  {status.socket}",
         "",
     ]
-    rows = [("SERVER", "STATE", "PID", "TOOLS", "CALLS", "ERRORS", "NOTE")]
+    rows = [("SERVER", "SCOPE", "STATE", "PID", "TOOLS", "CALLS", "ERRORS", "SESSIONS", "NOTE")]
     for server in status.servers:
         rows.append(
             (
                 server.name,
+                server.instance or server.scope,  # an instance: "session <id>", "project <dir>"
                 server.state,
                 str(server.pid or "-"),
                 str(server.tools if server.tools is not None else "-"),
                 str(server.calls),
                 str(server.errors),
+                _sessions(server.sessions),
                 server.reason or server.last_error or "",
             )
         )
@@ -72,6 +74,11 @@ def render(status: StatusResponse) -> str:
     if len(rows) == 1:
         lines.append(f"(no servers configured: add some to {status.config})")
     return "\n".join(lines)
+
+
+def _sessions(ids: list[str]) -> str:
+    shown = ",".join(ids[:3]) or "-"
+    return f"{shown} +{len(ids) - 3}" if len(ids) > 3 else shown
 
 
 def _duration(seconds: float) -> str:

@@ -47,6 +47,7 @@ class StdioClient:
         argv: Sequence[str],
         *,
         env: dict[str, str] | None = None,
+        cwd: str | None = None,
         stderr: int | None = subprocess.DEVNULL,
         timeout: float = READ_TIMEOUT_S,
     ) -> None:
@@ -54,7 +55,12 @@ class StdioClient:
         self.timeout = timeout
         self.program = str(argv[0])
         self.proc = subprocess.Popen(
-            list(argv), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr, env=env
+            list(argv),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            env=env,
+            cwd=cwd,
         )
         self._next_id = 0
         self._splitter = LineSplitter()

@@ -13,6 +13,7 @@ from mcpod.config.model import (
     Config,
     Mode,
     Profile,
+    Scope,
     ServerConfig,
     Transport,
 )
@@ -27,6 +28,7 @@ __all__ = [
     "ConfigDiff",
     "Mode",
     "Profile",
+    "Scope",
     "ServerConfig",
     "Transport",
     "default_config",

@@ -25,6 +25,7 @@ from mcpod.config.model import (
     Config,
     Mode,
     Profile,
+    Scope,
     ServerConfig,
     Transport,
 )
@@ -57,6 +58,7 @@ class ServerSpec(msgspec.Struct, rename="camel", frozen=True):
     startup_timeout: Seconds = DEFAULT_STARTUP_TIMEOUT_S
     timeout: Seconds = DEFAULT_CALL_TIMEOUT_S
     idle_timeout: SecondsOrNever = DEFAULT_IDLE_TIMEOUT_S
+    scope: Scope = "global"
     title: str = ""
     description: str = ""
     category: str = ""
@@ -183,6 +185,7 @@ def _server(
         startup_timeout=float(spec.startup_timeout),
         call_timeout=float(spec.timeout),
         idle_timeout=float(spec.idle_timeout),
+        scope=spec.scope,
         title=spec.title,
         description=spec.description,
         category=spec.category,

@@ -15,6 +15,9 @@ from mcpod.protocol.redact import redact
 
 Transport = Literal["stdio", "http", "sse"]
 Mode = Literal["lazy", "all"]
+# Who shares one running instance: everyone (global), one client session (session), or
+# the sessions working in one directory (project).
+Scope = Literal["global", "session", "project"]
 MODES: tuple[Mode, ...] = ("lazy", "all")
 
 DEFAULT_STARTUP_TIMEOUT_S = 60.0
@@ -37,6 +40,7 @@ class ServerConfig(msgspec.Struct, frozen=True, kw_only=True):
     startup_timeout: float = DEFAULT_STARTUP_TIMEOUT_S
     call_timeout: float = DEFAULT_CALL_TIMEOUT_S
     idle_timeout: float = DEFAULT_IDLE_TIMEOUT_S
+    scope: Scope = "global"
     title: str = ""
     description: str = ""
     category: str = ""

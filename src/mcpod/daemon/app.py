@@ -28,13 +28,13 @@ from mcpod.daemon.control import ControlContext, ControlServer
 from mcpod.daemon.exposure import MetaTools
 from mcpod.daemon.lock import DaemonLock, LockHeld
 from mcpod.daemon.reload import Reloader
-from mcpod.daemon.server import Listener, McpHandlers, Router, Sessions
+from mcpod.daemon.server import Listener, McpHandlers, Router, Session, Sessions
 from mcpod.daemon.server.fanout import Fanout
 from mcpod.daemon.signals import watch_signals
 from mcpod.daemon.sources import Registry
 from mcpod.daemon.sources.watch import Fingerprint, fingerprint, watch_config
 from mcpod.daemon.store import Store, StoreError
-from mcpod.daemon.upstream import Indexer, ListKind, Pool, Supervisor, Upstream
+from mcpod.daemon.upstream import Hooks, Indexer, ListKind, Pool, Supervisor, Upstream
 from mcpod.daemon.upstream.reaper import reap_orphans
 from mcpod.protocol import McpodError, Paths, ensure_private_dir
 
@@ -74,9 +74,13 @@ class Daemon:
         store.sessions.forget_old()
         self.sessions = Sessions()
         self.fanout = Fanout(self.sessions, task_group)
-        self.pool = Pool(
-            self.registry, paths, task_group, self._lists_changed, self.fanout.notification
+        hooks = Hooks(
+            lists_changed=self._lists_changed,
+            notification=self.fanout.notification,
+            client_request=self.fanout.client_request,
+            session_capabilities=self.fanout.capabilities,
         )
+        self.pool = Pool(self.registry, paths, task_group, hooks)
         self.indexer = Indexer(self.catalog, self.pool, store.catalog)
         router = Router(self.catalog, self.pool, store.stats)
         meta = MetaTools(self.catalog, self.pool, self.indexer, store.history, store.sessions)
@@ -104,7 +108,11 @@ class Daemon:
             ),
             on_shutdown=self.request_shutdown,
         )
-        self.listener = Listener(self.sessions, handlers, control.serve, lambda: self.stopping)
+        self.listener = Listener(
+            self.sessions, handlers, control.serve, lambda: self.stopping,
+            on_roots_changed=self._roots_changed,
+            on_session_end=lambda session: self.pool.session_ended(session.id),
+        )  # fmt: skip
 
     def retire_socket(self) -> None:
         """Remove the socket so new clients start a new daemon instead of reaching this one."""
@@ -134,6 +142,11 @@ class Daemon:
                 except sqlite3.Error as exc:
                     log.warning("state store %s: %s; will retry", self.store.path, exc)
             self.indexer.retry_saves()
+
+    async def _roots_changed(self, session: Session) -> None:
+        """A session's roots changed: tell the servers that are its own."""
+        for upstream in self.pool.of_session(session.id):
+            await upstream.notify("notifications/roots/list_changed")
 
     async def _lists_changed(self, upstream: Upstream, kinds: set[ListKind]) -> None:
         if self.indexer.absorb(upstream):

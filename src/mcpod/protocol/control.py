@@ -69,6 +69,9 @@ class ServerStatus(msgspec.Struct, frozen=True, kw_only=True):
     failures: int = 0  # consecutive failed starts (or crashes soon after starting)
     retry_at: float | None = None  # when a failed server may be tried again
     inflight: int = 0
+    scope: str = "global"  # global | session | project
+    instance: str | None = None  # None: the shared instance; "session <id>", "project <dir>"
+    sessions: list[str] = []  # the open sessions this instance has served
 
 
 class SessionStatus(msgspec.Struct, frozen=True, kw_only=True):

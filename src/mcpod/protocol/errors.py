@@ -35,6 +35,7 @@ class ErrorCode(IntEnum):
     PERMISSION_DENIED = -32093
     SHUTTING_DOWN = -32092
     OVERLOADED = -32091
+    AMBIGUOUS_SESSION = -32090  # a shared server's request that no one session can answer
 
 
 def error_code(value: object, default: ErrorCode) -> ErrorCode:

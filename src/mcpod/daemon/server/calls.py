@@ -53,21 +53,21 @@ class CallHandlers:
             return text_result(exc.message, error=True)
 
     async def get_prompt(self, session: Session, params: dict[str, Any], _: Any) -> dict[str, Any]:
-        upstream, name = self._router.prompt_owner(session, str(params.get("name", "")))
+        server, name = self._router.prompt_owner(session, str(params.get("name", "")))
         forwarded = {"name": name, "arguments": params.get("arguments") or {}}
-        return await self._router.forward(session, upstream, "prompts/get", forwarded, params)
+        return await self._router.forward(session, server, "prompts/get", forwarded, params)
 
     async def read_resource(
         self, session: Session, params: dict[str, Any], _: Any
     ) -> dict[str, Any]:
-        upstream = self._router.uri_owner(session, params)
+        server = self._router.uri_owner(session, params)
         forwarded = {"uri": params["uri"]}
-        return await self._router.forward(session, upstream, "resources/read", forwarded, params)
+        return await self._router.forward(session, server, "resources/read", forwarded, params)
 
     async def subscribe(self, session: Session, params: dict[str, Any], _: Any) -> dict[str, Any]:
-        upstream = self._router.uri_owner(session, params)
+        server = self._router.uri_owner(session, params)
         forwarded = {"uri": params["uri"]}
-        await self._router.forward(session, upstream, "resources/subscribe", forwarded, params)
+        await self._router.forward(session, server, "resources/subscribe", forwarded, params)
         session.resource_subscriptions.add(params["uri"])
         return {}
 
@@ -79,23 +79,21 @@ class CallHandlers:
         ref = as_dict(params.get("ref"))
         forwarded = {k: v for k, v in params.items() if k != "_meta"}
         if ref.get("type") == "ref/prompt":
-            upstream, name = self._router.prompt_owner(session, str(ref.get("name", "")))
+            server, name = self._router.prompt_owner(session, str(ref.get("name", "")))
             forwarded["ref"] = {**ref, "name": name}
         else:
-            upstream = self._router.uri_owner(session, ref)
-        return await self._router.forward(
-            session, upstream, "completion/complete", forwarded, params
-        )
+            server = self._router.uri_owner(session, ref)
+        return await self._router.forward(session, server, "completion/complete", forwarded, params)
 
     async def set_level(self, session: Session, params: dict[str, Any], _: Any) -> dict[str, Any]:
         level = params["level"]  # checked against the spec's levels already
         session.log_level = level
-        for upstream in self._pool.upstreams.values():
-            if upstream.state == "ready" and "logging" in upstream.capabilities:
+        origin = session.origin()
+        for upstream in self._pool:
+            mine = not upstream.key or session.id in upstream.served
+            if mine and upstream.state == "ready" and "logging" in upstream.capabilities:
                 try:
-                    await upstream.request(
-                        "logging/setLevel", {"level": level}, session_id=session.id
-                    )
+                    await upstream.request("logging/setLevel", {"level": level}, origin=origin)
                 except McpodError as exc:
                     log.info("server %s refused logging/setLevel: %s", upstream.name, exc.message)
         return {}

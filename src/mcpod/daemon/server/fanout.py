@@ -1,9 +1,11 @@
-"""Upstream notifications to the sessions that should hear them.
+"""Upstream notifications and requests to the sessions that should hear them.
 
 list_changed goes to every session that sees the server (once it has listed that kind);
-resources/updated to the sessions subscribed to the URI; a log message, which names no
-request, to the one session with requests in flight on that server, or else to the
-sessions that asked for logs.
+resources/updated to the sessions subscribed to the URI (of those the instance serves,
+for a private one); a log message, which names no request, to the one session with
+requests in flight on that server, or else to the sessions that asked for logs. A
+request from a server (sampling, elicitation, roots) goes to the session the upstream
+chose, bounded by the server's call timeout.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import anyio.abc
 from mcpod.daemon.server.session import Session
 from mcpod.daemon.server.sessions import Sessions
 from mcpod.daemon.upstream import ListKind, Upstream
+from mcpod.protocol import ErrorCode, RpcError
 
 log = logging.getLogger(__name__)
 
@@ -43,14 +46,35 @@ class Fanout:
 
     async def notification(self, upstream: Upstream, method: str, params: dict[str, Any]) -> None:
         if method == "notifications/resources/updated":
-            for session in self._sessions:
+            for session in self._served_by(upstream):
                 await session.notify_resource_updated(params)
         elif method == "notifications/message":
             for session in self._log_recipients(upstream):
                 await session.send_notification(method, params)
 
+    async def client_request(
+        self, upstream: Upstream, session_id: str, method: str, params: dict[str, Any]
+    ) -> dict[str, Any]:
+        session = self._sessions.get(session_id)
+        if session is None:
+            raise RpcError(f"client session {session_id} has ended",
+                           code=ErrorCode.CONNECTION_CLOSED)  # fmt: skip
+        log.info("server %s: %s goes to session %s", upstream.name, method, session_id)
+        return await session.forward_server_request(
+            upstream.name, method, params, timeout_s=upstream.config.call_timeout
+        )
+
+    def capabilities(self) -> list[dict[str, Any]]:
+        """The forwardable capabilities of every open session."""
+        return [session.client_capabilities for session in self._sessions]
+
+    def _served_by(self, upstream: Upstream) -> list[Session]:
+        if not upstream.key:
+            return list(self._sessions)
+        return [s for s in map(self._sessions.get, sorted(upstream.served)) if s is not None]
+
     def _log_recipients(self, upstream: Upstream) -> list[Session]:
         active = [s for s in map(self._sessions.get, upstream.active_sessions) if s is not None]
         if len(active) == 1:
             return active
-        return [s for s in self._sessions if s.log_level is not None]
+        return [s for s in self._served_by(upstream) if s.log_level is not None]

@@ -106,6 +106,7 @@ class McpHandlers:
         asked = params.get("protocolVersion")
         known = asked if isinstance(asked, str) and asked in eras.HANDSHAKE_VERSIONS else None
         session.protocol_version = known or eras.LATEST_HANDSHAKE
+        session.note_capabilities(params.get("capabilities"))
         return {
             "protocolVersion": session.protocol_version,
             "capabilities": CAPABILITIES,

@@ -20,7 +20,7 @@ import anyio
 import anyio.abc
 
 from mcpod.daemon.server.handshake import BadHello, mismatch_reason, read_hello, refuse, welcome
-from mcpod.daemon.server.session import Handler, Session
+from mcpod.daemon.server.session import Handler, OnRootsChanged, Session
 from mcpod.daemon.server.sessions import Sessions
 from mcpod.daemon.upstream import describe
 from mcpod.protocol import ErrorCode
@@ -44,9 +44,14 @@ class Listener:
         handle_request: Handler,
         serve_control: ServeControl,
         stopping: Callable[[], bool],
+        *,
+        on_roots_changed: OnRootsChanged | None = None,
+        on_session_end: Callable[[Session], None] | None = None,
     ) -> None:
         self._sessions = sessions
         self._handle_request = handle_request
+        self._on_roots_changed = on_roots_changed
+        self._on_session_end = on_session_end
         self._serve_control = serve_control
         self._stopping = stopping
         self.connections = 0
@@ -130,8 +135,9 @@ class Listener:
             await self._serve_control(stream, rest)
             return
         session = Session(
-            self._session_id(hello.resume), stream, self._handle_request, peer_pid=pid, hello=hello
-        )
+            self._session_id(hello.resume), stream, self._handle_request, peer_pid=pid,
+            hello=hello, on_roots_changed=self._on_roots_changed,
+        )  # fmt: skip
         await welcome(stream, session.id)
         self._sessions.add(session)
         log.info("session %s opened (pid %s, cwd %s)", session.id, pid, hello.cwd)
@@ -139,4 +145,6 @@ class Listener:
             await session.run(rest)
         finally:
             self._sessions.remove(session)
+            if self._on_session_end is not None:
+                self._on_session_end(session)
             log.info("session %s closed after %d requests", session.id, session.requests)

@@ -43,6 +43,9 @@ class Incoming(msgspec.Struct, frozen=True):
     method: str | None  # None: a response from the client
     request_id: Any  # UNSET for a notification
     params: dict[str, Any]
+    # A response's (to mcpod's request): its result, or its error as sent (unchecked).
+    result: Any = None
+    error: Any = None
 
     @property
     def is_notification(self) -> bool:
@@ -69,8 +72,22 @@ def read_message(line: bytes) -> Incoming:
     params: dict[str, Any] = {}
     if envelope.params is not msgspec.UNSET:
         params = _decode_params(envelope.params, request_id)
-    method = None if envelope.method is msgspec.UNSET else envelope.method
-    return Incoming(method=method, request_id=request_id, params=params)
+    if envelope.method is msgspec.UNSET:
+        return _response(envelope)
+    return Incoming(method=envelope.method, request_id=request_id, params=params)
+
+
+def _response(envelope: ClientEnvelope) -> Incoming:
+    """A client's answer to a request mcpod sent it (rare: decoded whole, leniently)."""
+    result = error = None
+    try:
+        if envelope.error is not msgspec.UNSET:
+            error = msgspec.json.decode(envelope.error)
+        elif envelope.result is not msgspec.UNSET:
+            result = msgspec.json.decode(envelope.result)
+    except (msgspec.DecodeError, RecursionError):
+        error = {"message": "the client's answer could not be read"}
+    return Incoming(None, envelope.id, {}, result=result, error=error)
 
 
 def _decode_params(raw: msgspec.Raw, request_id: Any) -> dict[str, Any]:

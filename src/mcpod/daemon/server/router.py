@@ -1,8 +1,10 @@
 """Routing a session's request to the upstream that owns the name or URI.
 
-The client's own `_meta` goes along (minus the era's keys), its progress token is
-remapped by the upstream connection and progress comes back to exactly this session,
-always ahead of the result. Shared by the MCP handlers and the meta-tools' call-through.
+The server is resolved to the instance that serves this session in the server's sharing
+scope (the shared one, the session's own, or its project's). The client's own `_meta`
+goes along (minus the era's keys), its progress token is remapped by the upstream
+connection and progress comes back to exactly this session, always ahead of the result.
+Shared by the MCP handlers and the meta-tools' call-through.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from mcpod.daemon.catalog import Catalog
 from mcpod.daemon.server.eras import META_PREFIX, as_dict
 from mcpod.daemon.server.session import Session
 from mcpod.daemon.store import CallStats
-from mcpod.daemon.upstream import Pool, Upstream
+from mcpod.daemon.upstream import Origin, Pool, Upstream
 from mcpod.protocol import ErrorCode, RpcError
 
 
@@ -39,9 +41,7 @@ class Router:
         started, ok = time.perf_counter(), False
         try:
             params = {"name": tool, "arguments": arguments}
-            result = await self.forward(
-                session, self._pool.get(server), "tools/call", params, original
-            )
+            result = await self.forward(session, server, "tools/call", params, original)
             ok = not result.get("isError")
             return result
         finally:
@@ -50,33 +50,41 @@ class Router:
     async def forward(
         self,
         session: Session,
-        upstream: Upstream,
+        server: str,
         method: str,
         forwarded: dict[str, Any],
         original: dict[str, Any],
     ) -> dict[str, Any]:
-        """Send to the upstream with the client's own `_meta` (minus era keys) and progress."""
+        """Send to the server's instance for this session, with the client's own `_meta`
+        (minus era keys) and progress."""
+        upstream, origin = await self.instance(session, server)
         meta = as_dict(original.get("_meta"))
         token = meta.pop("progressToken", None)
         extra = {k: v for k, v in meta.items() if not k.startswith(META_PREFIX)}
         if extra:
             forwarded["_meta"] = extra
         if token is None:
-            return await upstream.request(method, forwarded, session_id=session.id)
+            return await upstream.request(method, forwarded, origin=origin)
         relay = ProgressRelay(session, token)
-        result = await upstream.request(method, forwarded, session_id=session.id, on_progress=relay)
+        result = await upstream.request(method, forwarded, origin=origin, on_progress=relay)
         await relay.drain()
         return result
 
-    def prompt_owner(self, session: Session, name: str) -> tuple[Upstream, str]:
-        """The upstream and its own name for the prompt a session calls `name`."""
+    async def instance(self, session: Session, server: str) -> tuple[Upstream, Origin]:
+        """The instance of `server` for this session, and the session as it sees it."""
+        scope = self._pool.get(server).config.scope
+        origin = session.origin(await session.project_dir() if scope == "project" else None)
+        return self._pool.instance(server, origin), origin
+
+    def prompt_owner(self, session: Session, name: str) -> tuple[str, str]:
+        """The server and its own name for the prompt a session calls `name`."""
         route = self._catalog.prompt_routes.get(name)
         if route is None or route[0] not in session.surface.allowed:
             raise RpcError(f"Unknown prompt: {name}", code=ErrorCode.INVALID_PARAMS)
-        return self._pool.get(route[0]), route[1]
+        return route
 
-    def uri_owner(self, session: Session, params: dict[str, Any]) -> Upstream:
-        """The upstream serving `params.uri`: among visible servers first, then allowed ones."""
+    def uri_owner(self, session: Session, params: dict[str, Any]) -> str:
+        """The server serving `params.uri`: among visible servers first, then allowed ones."""
         uri = params.get("uri")
         if not isinstance(uri, str):
             raise RpcError("params.uri must be a string", code=ErrorCode.INVALID_PARAMS)
@@ -88,7 +96,7 @@ class Router:
             raise RpcError(
                 f"Resource not found: {uri}", code=ErrorCode.INVALID_PARAMS, data={"uri": uri}
             )
-        return self._pool.get(owner)
+        return owner
 
 
 class ProgressRelay:

@@ -5,6 +5,9 @@ Each request runs in its own task under a cancel scope keyed by the client's id,
 Output goes through the session's `Outbox`, so no writer ever waits on this client.
 Bounds: `MAX_INFLIGHT` requests at once (more get an error, not a task), the outbox's
 byte and time limits, and a client that hangs up has its requests cancelled at once.
+
+The other way, an upstream's sampling, elicitation and roots requests reach the client
+through `forward_server_request` (see `asks`), if the client declared the capability.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import socket
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import anyio
 import anyio.abc
@@ -22,10 +26,12 @@ import orjson
 
 from mcpod.daemon.exposure import Surface
 from mcpod.daemon.server import eras
+from mcpod.daemon.server.asks import ClientAsks
 from mcpod.daemon.server.messages import BadMessage, Incoming, id_key, read_message
 from mcpod.daemon.server.outbox import Outbox
 from mcpod.daemon.upstream.channel import CANCEL_NOTE, CancelNote
-from mcpod.protocol import MAX_LINE_BYTES, ErrorCode, LineSplitter, McpodError, Oversized
+from mcpod.daemon.upstream.scopes import FORWARDED_CAPABILITIES, NEEDS_CAPABILITY, Origin
+from mcpod.protocol import MAX_LINE_BYTES, ErrorCode, LineSplitter, McpodError, Oversized, RpcError
 from mcpod.protocol.control import SessionStatus
 from mcpod.protocol.wire import Hello
 
@@ -36,8 +42,10 @@ HANGUP_POLL_S = 0.05
 MAX_INFLIGHT = 128
 MAX_REASON_CHARS = 500
 MAX_SHOWN_TEXT = 200  # a client's own strings in `mcpod status`: clientInfo can be anything
+ROOTS_TIMEOUT_S = 5.0  # mcpod's own roots/list, to find a session's project
 
 Handler = Callable[["Session", str, dict[str, Any], Any], Awaitable[dict[str, Any]]]
+OnRootsChanged = Callable[["Session"], Awaitable[None]]
 
 
 class Session:
@@ -49,15 +57,19 @@ class Session:
         *,
         peer_pid: int | None,
         hello: Hello,
+        on_roots_changed: OnRootsChanged | None = None,
     ) -> None:
         self.id = session_id
         self._stream = stream
         self._handle_request = handle_request
+        self._on_roots_changed = on_roots_changed
         self.peer_pid = peer_pid
         self.hello = hello
         self.era: str | None = None  # None until the first request: "legacy" | "modern"
         self.protocol_version: str | None = None
         self.client_info: dict[str, Any] = {}
+        self.client_capabilities: dict[str, Any] = {}  # the forwardable ones it declared
+        self._project: str | None = None  # found at first need (see `project_dir`)
         self.started_at = time.time()
         # List kinds served, so list_changed goes only where it means something.
         self.listed: set[str] = set()
@@ -71,6 +83,7 @@ class Session:
         self._idle.set()
         self._reading = anyio.CancelScope()
         self._outbox = Outbox(stream, self._on_output_failure)
+        self._asks = ClientAsks(self.send)
 
     @property
     def client_name(self) -> str | None:
@@ -84,6 +97,7 @@ class Session:
         async with anyio.create_task_group() as tg:
             tg.start_soon(self._outbox.run)
             await self._read(tg, initial)
+            self._asks.end(f"client session {self.id} ended")
             self.end_listens()
             await self._drain()
             with anyio.move_on_after(DRAIN_TIMEOUT_S):
@@ -152,9 +166,11 @@ class Session:
 
     async def _on_message(self, tg: anyio.abc.TaskGroup, message: Incoming) -> None:
         if message.method is None:
-            return  # a response: mcpod sends no requests to clients yet
+            if not self._asks.answered(message.request_id, message.result, message.error):
+                log.debug("session %s: an answer to no request of ours ignored", self.id)
+            return
         if message.is_notification:
-            self._on_notification(message.method, message.params)
+            self._on_notification(tg, message.method, message.params)
             return
         request_id = message.request_id
         key = id_key(request_id)
@@ -178,7 +194,9 @@ class Session:
         self.requests += 1
         tg.start_soon(self._serve, request_id, message.method, message.params, running)
 
-    def _on_notification(self, method: str, params: dict[str, Any]) -> None:
+    def _on_notification(
+        self, tg: anyio.abc.TaskGroup, method: str, params: dict[str, Any]
+    ) -> None:
         if method == "notifications/cancelled":
             request_id = params.get("requestId")
             if isinstance(request_id, bool) or not isinstance(request_id, int | str):
@@ -192,7 +210,9 @@ class Session:
                     running.note.reason = reason[:MAX_REASON_CHARS]  # goes on to the server
                 running.scope.cancel()
                 self._set_idle_if_done()
-        # notifications/initialized and roots changes need no action from a shared daemon
+        elif method == "notifications/roots/list_changed":
+            tg.start_soon(self._roots_changed)
+        # notifications/initialized needs no action from a shared daemon
 
     async def _serve(
         self,
@@ -220,6 +240,13 @@ class Session:
             if self._inflight.get(key) is running:
                 del self._inflight[key]
             self._set_idle_if_done()
+
+    async def _roots_changed(self) -> None:
+        if self._on_roots_changed is not None:
+            try:
+                await self._on_roots_changed(self)
+            except Exception:  # the news is lost, never the session
+                log.exception("session %s: passing on its roots change failed", self.id)
 
     def _set_idle_if_done(self) -> None:
         if not self._inflight:
@@ -250,6 +277,75 @@ class Session:
         if params is not None:
             message["params"] = params
         await self.send(message)
+
+    # -- requests to the client ----------------------------------------------------------
+
+    def origin(self, project: str | None = None) -> Origin:
+        """This session as the servers it uses see it."""
+        return Origin(
+            session_id=self.id,
+            cwd=self.hello.cwd,
+            env=self.hello.env,
+            capabilities=self.client_capabilities,
+            project=project,
+        )
+
+    def note_capabilities(self, declared: Any) -> None:
+        """From `initialize`: the client capabilities mcpod can forward to upstreams."""
+        if isinstance(declared, dict):
+            self.client_capabilities = {
+                k: v for k, v in declared.items() if k in FORWARDED_CAPABILITIES
+                and isinstance(v, dict)
+            }  # fmt: skip
+
+    async def forward_server_request(
+        self, server: str, method: str, params: dict[str, Any], *, timeout_s: float
+    ) -> dict[str, Any]:
+        """An upstream's request (sampling, elicitation, roots) put to this client."""
+        needed = NEEDS_CAPABILITY.get(method)
+        if needed is None:
+            raise RpcError(f"mcpod does not forward {method} to clients",
+                           code=ErrorCode.METHOD_NOT_FOUND)  # fmt: skip
+        client = _shown(self.client_name) or "the client"
+        if self.era == "modern":
+            raise RpcError(
+                f"{client} (session {self.id}) speaks MCP {eras.MODERN_VERSION}, which has no "
+                f"requests from servers to clients, so it cannot answer {method} from {server!r}",
+                code=ErrorCode.METHOD_NOT_FOUND,
+            )
+        if needed not in self.client_capabilities:
+            raise RpcError(
+                f"{client} (session {self.id}) did not declare the {needed!r} capability, "
+                f"so it cannot answer {method} from {server!r}",
+                code=ErrorCode.METHOD_NOT_FOUND,
+            )
+        return await self._asks.ask(method, params, timeout_s=timeout_s)
+
+    async def project_dir(self) -> str | None:
+        """The session's project: its client's first `file://` root, else its cwd.
+
+        Found once, at first need, and kept for the session (an instance of a
+        project-scoped server stays its instance).
+        """
+        if self._project is None:
+            self._project = await self._first_root() or self.hello.cwd or "/"
+        return self._project
+
+    async def _first_root(self) -> str | None:
+        if "roots" not in self.client_capabilities:
+            return None
+        try:
+            result = await self._asks.ask("roots/list", None, timeout_s=ROOTS_TIMEOUT_S)
+        except McpodError as exc:
+            log.info("session %s: roots/list failed (%s); its cwd is its project", self.id,
+                     exc.message)  # fmt: skip
+            return None
+        roots = result.get("roots")
+        for root in roots if isinstance(roots, list) else ():
+            uri = root.get("uri") if isinstance(root, dict) else None
+            if isinstance(uri, str) and uri.startswith("file://"):
+                return unquote(urlsplit(uri).path) or None
+        return None
 
     # -- fan-out from upstreams ----------------------------------------------------------
 

@@ -2,8 +2,9 @@
 
 `StdioChannel` (mcpod's own, for stdio servers) and `SdkChannel` (the SDK's streamable
 HTTP and SSE clients) both send requests with a timeout and a progress callback, report
-server notifications, and set `closed` when the connection ends, failing what is in
-flight at once.
+server notifications, pass the server's own requests (sampling, elicitation, roots) to
+`OnServerRequest`, and set `closed` when the connection ends, failing what is in flight
+at once.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import anyio
 
 OnProgress = Callable[[dict[str, Any]], Awaitable[None]]  # the progress params, token removed
 OnServerNotification = Callable[[str, dict[str, Any]], Awaitable[None]]
+# A request from the server (method, params) -> the result; `RpcError` for an error answer.
+OnServerRequest = Callable[[str, dict[str, Any]], Awaitable[dict[str, Any]]]
 
 
 class Channel(Protocol):
@@ -31,6 +34,10 @@ class Channel(Protocol):
         on_progress: OnProgress | None = None,
     ) -> dict[str, Any]:
         """The result; `RpcError` for an error answer, a timeout or a lost connection."""
+        ...
+
+    async def notify(self, method: str, params: dict[str, Any] | None = None) -> None:
+        """Send a notification (lost, not raised, when the connection is gone)."""
         ...
 
     def close(self, why: str) -> None:

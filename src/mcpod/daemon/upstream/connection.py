@@ -8,6 +8,10 @@ The connection is a `Channel`: mcpod's own for stdio servers (`stdio.StdioChanne
 SDK's for remote ones (`sdk.SdkChannel`). Either remaps request ids and progress tokens,
 turns a cancelled caller into `notifications/cancelled` upstream, and forwards results
 as the server wrote them.
+
+An instance serves one sharing scope (`scopes`): the shared one (`key` ""), or one
+session's or one project's (`origin` fixed). A request the server sends goes to the one
+session it can be for (see `_requester`); the rest is mcpod's to refuse.
 """
 
 from __future__ import annotations
@@ -16,8 +20,9 @@ import logging
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from contextlib import AsyncExitStack
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -29,6 +34,13 @@ from mcpod.config import ServerConfig
 from mcpod.daemon.upstream.backoff import Backoff
 from mcpod.daemon.upstream.channel import Channel, OnProgress
 from mcpod.daemon.upstream.lists import CHANGED_BY, LISTS, ListKind, list_all
+from mcpod.daemon.upstream.scopes import (
+    FORWARDED_CAPABILITIES,
+    Origin,
+    launch_cwd,
+    launch_env,
+    merged_capabilities,
+)
 from mcpod.daemon.upstream.sdk import SdkChannel
 from mcpod.daemon.upstream.serverlog import ServerLog
 from mcpod.daemon.upstream.stdio import StdioChannel
@@ -45,6 +57,21 @@ PING_TIMEOUT_S = 10.0
 
 OnListsChanged = Callable[["Upstream", set[ListKind]], Coroutine[Any, Any, None]]
 OnNotification = Callable[["Upstream", str, dict[str, Any]], Coroutine[Any, Any, None]]
+# (upstream, session id, method, params) -> the session's answer to the server's request
+OnClientRequest = Callable[
+    ["Upstream", str, str, dict[str, Any]], Coroutine[Any, Any, dict[str, Any]]
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Hooks:
+    """What an upstream tells the rest of the daemon, and asks of it."""
+
+    lists_changed: OnListsChanged
+    notification: OnNotification
+    client_request: OnClientRequest
+    # The forwardable capabilities of the sessions connected now (for a shared instance).
+    session_capabilities: Callable[[], Sequence[Mapping[str, Any]]]
 
 
 class Upstream:
@@ -53,18 +80,20 @@ class Upstream:
         config: ServerConfig,
         log_path: Path,
         task_group: anyio.abc.TaskGroup,
-        on_lists_changed: OnListsChanged,
-        on_notification: OnNotification,
+        hooks: Hooks,
         *,
         owner: str,
+        key: str = "",
+        origin: Origin | None = None,
     ) -> None:
         self.config = config
         self.owner = owner  # the daemon's socket path, carried by its children
         self.name = config.name
+        self.key = key  # which instance: "" shared, "session <id>", "project <dir>"
+        self.origin = origin  # fixed for a session's or a project's instance
         self.log_path = log_path
         self._tg = task_group
-        self._on_lists_changed = on_lists_changed
-        self._on_notification = on_notification
+        self._hooks = hooks
         self.state = "stopped"  # stopped | starting | ready | stopping | failed | broken
         self.state_since = time.time()
         self.reason: str | None = None  # why it is in its state, when that needs saying
@@ -79,6 +108,8 @@ class Upstream:
         self.server_info: dict[str, Any] = {}
         self.lists: dict[ListKind, list[dict[str, Any]]] = {kind: [] for kind in LISTS}
         self.active_sessions: Counter[str] = Counter()  # session id -> requests in flight
+        self.served: set[str] = set()  # the open sessions that have used this instance
+        self._launch: Origin | None = None  # the session this start is for
         self.backoff = Backoff()
         self._channel: Channel | None = None
         self._starting: anyio.Event | None = None
@@ -114,8 +145,11 @@ class Upstream:
 
     # -- lifecycle ---------------------------------------------------------------------
 
-    async def ensure_started(self) -> None:
-        """Return once the server is ready; `UpstreamUnavailable` says why it is not."""
+    async def ensure_started(self, origin: Origin | None = None) -> None:
+        """Return once the server is ready; `UpstreamUnavailable` says why it is not.
+
+        A start this causes uses `origin`'s environment (a scoped instance: its own).
+        """
         if self.state == "ready" and self._connected:
             return
         if self._starting is None and not self._finished.is_set():
@@ -128,6 +162,7 @@ class Upstream:
                 raise self._unavailable(self._backoff_note())
             self._starting = anyio.Event()
             self._finished = anyio.Event()
+            self._launch = self.origin or origin
             self._tg.start_soon(self._run, self._starting)
         starting = self._starting
         with anyio.move_on_after(self.config.startup_timeout + 1):
@@ -160,7 +195,7 @@ class Upstream:
                 self.started_at = time.time()
                 self.last_used = time.monotonic()
                 # The catalog is current before anyone waiting on `starting` looks at it.
-                await self._on_lists_changed(self, changed)
+                await self._hooks.lists_changed(self, changed)
                 self._starting = None
                 starting.set()
                 log.info(
@@ -224,20 +259,27 @@ class Upstream:
             server_log = ServerLog(self.log_path)
             stack.callback(server_log.close)
             server_log.note(f"starting {self.name}")
+            marker = f"{self.name}:{uuid.uuid4().hex}"
             channel = await stack.enter_async_context(
                 StdioChannel.open(
-                    self.config, server_log, marker=f"{self.name}:{uuid.uuid4().hex}",
-                    owner=self.owner, on_notification=self._on_server_notification,
+                    self.config, server_log,
+                    env=launch_env(self.config, self._launch, marker=marker, owner=self.owner),
+                    cwd=launch_cwd(self.config, self._launch),
+                    on_notification=self._on_server_notification,
+                    on_request=self._on_server_request,
                 )
             )  # fmt: skip
             self._channel = channel
             with anyio.fail_after(startup):
-                init = await channel.initialize(startup)
+                init = await channel.initialize(startup, self._client_capabilities())
         else:
             errlog = stack.enter_context(self._open_log())
             remote, init = await SdkChannel.open(
-                stack, self.config, errlog, self._on_server_notification, startup
-            )
+                stack, self.config, errlog, startup,
+                on_notification=self._on_server_notification,
+                on_request=self._on_server_request,
+                capabilities=self._client_capabilities(),
+            )  # fmt: skip
             self._channel = remote
         self.pid = self._channel.pid
         self.capabilities = as_dict(init.get("capabilities"))
@@ -260,16 +302,18 @@ class Upstream:
         method: str,
         params: dict[str, Any] | None,
         *,
-        session_id: str,
+        origin: Origin,
         on_progress: OnProgress | None = None,
     ) -> dict[str, Any]:
         """Forward one request; upstream errors come back as `RpcError` with their code."""
-        await self.ensure_started()
+        await self.ensure_started(origin)
         channel = self._channel
         if channel is None or channel.closed.is_set():
             raise self._unavailable(self.last_error or "not connected")
         if method == "tools/call":
             self.calls += 1
+        session_id = origin.session_id
+        self.served.add(session_id)
         self.active_sessions[session_id] += 1
         self.last_used = time.monotonic()
         try:
@@ -321,7 +365,7 @@ class Upstream:
                 kinds, self._stale = self._stale, set()
                 changed = await self._refresh(kinds)
                 if changed and self.state == "ready":
-                    await self._on_lists_changed(self, changed)
+                    await self._hooks.lists_changed(self, changed)
         except Exception as exc:
             log.info("server %s: re-reading its lists failed: %s", self.name, describe(exc))
         finally:
@@ -334,7 +378,70 @@ class Upstream:
                 self._refreshing = True
                 self._tg.start_soon(self._refresh_stale)
             return
-        await self._on_notification(self, method, params)
+        await self._hooks.notification(self, method, params)
+
+    async def notify(self, method: str, params: dict[str, Any] | None = None) -> None:
+        """A notification to the server, if it is connected."""
+        channel = self._channel
+        if self.state == "ready" and channel is not None:
+            await channel.notify(method, params)
+
+    # -- the server's own requests -----------------------------------------------------
+
+    async def _on_server_request(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        """Sampling, elicitation, roots: answered by the one session the request is for."""
+        if self.learns_only:
+            raise RpcError(
+                f"this instance of {self.name!r} only learns its tools; each "
+                f"{self.config.scope} gets its own instance, which can ask its client",
+                code=ErrorCode.METHOD_NOT_FOUND,
+            )
+        session_id = self._requester()
+        if session_id is None:
+            busy = len(self.active_sessions)
+            why = "no call is in flight on it" if not busy else f"{busy} sessions have calls on it"
+            message = (
+                f"mcpod cannot tell which client session this {method} request from MCP "
+                f"server {self.name!r} is for: the server is shared and {why}. Give it "
+                f'"scope": "session" in the mcpod config so that each session has its own.'
+            )
+            log.warning("%s", message)
+            raise RpcError(message, code=ErrorCode.AMBIGUOUS_SESSION)
+        return await self._hooks.client_request(self, session_id, method, params)
+
+    def _requester(self) -> str | None:
+        """The session a server's request must be for, if exactly one can be.
+
+        A session's own instance: that session. Otherwise the one session with calls in
+        flight on it, or the only session a project's instance serves.
+        """
+        if self.origin is not None and self.config.scope == "session":
+            return self.origin.session_id
+        if len(self.active_sessions) == 1:
+            return next(iter(self.active_sessions))
+        if not self.active_sessions and self.key and len(self.served) == 1:
+            return next(iter(self.served))
+        return None
+
+    @property
+    def learns_only(self) -> bool:
+        """The shared instance of a session- or project-scoped server: it lists, no more."""
+        return not self.key and self.config.scope != "global"
+
+    def _client_capabilities(self) -> dict[str, Any]:
+        """What this start offers the server: its session's capabilities (a session's
+        instance), else those of every session connected now and the one starting it.
+
+        An instance that only learns the tools offers all: its lists stand for what any
+        client's instance may list (some servers list more for more capable clients).
+        """
+        if self.learns_only:
+            return merged_capabilities([{key: {} for key in FORWARDED_CAPABILITIES}])
+        launch = self._launch
+        if self.config.scope == "session" and launch is not None:
+            return merged_capabilities([launch.capabilities])
+        sessions = self._hooks.session_capabilities()
+        return merged_capabilities([*sessions, launch.capabilities] if launch else sessions)
 
     # -- reporting ---------------------------------------------------------------------
 
@@ -371,6 +478,9 @@ class Upstream:
             failures=self.backoff.failures,
             retry_at=self.backoff.retry_at_wall() if self.state in ("failed", "broken") else None,
             inflight=self.inflight,
+            scope=self.config.scope,
+            instance=self.key or None,
+            sessions=sorted(self.served),
         )
 
 

@@ -23,6 +23,8 @@ log = logging.getLogger(__name__)
 
 INDEX_WAIT_S = 60.0
 INDEX_CONCURRENCY = 3  # servers started at once to learn their tools
+IDENTITY = {"tools": "name", "prompts": "name", "resources": "uri",
+            "resourceTemplates": "uriTemplate"}  # fmt: skip
 
 
 class Indexer:
@@ -35,10 +37,15 @@ class Indexer:
     def absorb(self, upstream: Upstream) -> bool:
         """Take a running server's lists into the catalog and the store; True if changed.
 
+        A private instance (a session's or a project's) only adds to what is known: what
+        it does not offer, another session's instance (or the shared one) may still.
         A store that fails to save is the store's problem, not the server's: the catalog
         in memory is current, and the save is retried by `retry_saves`.
         """
         lists = {kind: upstream.lists[kind] for kind in KINDS}
+        entry = self._catalog.entries.get(upstream.name)
+        if upstream.key and entry is not None and entry.indexed:
+            lists = _added_to(entry.lists, lists)
         changed = self._catalog.update(upstream.name, lists, upstream.server_info, time.time())
         self._unsaved[upstream.name] = upstream.server_info
         self.retry_saves()
@@ -101,3 +108,17 @@ class Indexer:
     async def _index_one(self, name: str, limiter: anyio.CapacityLimiter) -> None:
         async with limiter:
             await self._pool.ensure([name])
+
+
+def _added_to(
+    known: dict[str, list[dict[str, Any]]], new: dict[str, list[dict[str, Any]]]
+) -> dict[str, list[dict[str, Any]]]:
+    """`known`, plus the items of `new` it lacks (by name or URI) and new versions of
+    the ones it has."""
+    merged = {}
+    for kind in KINDS:
+        key = IDENTITY[kind]
+        fresh = {item.get(key): item for item in new.get(kind, [])}
+        kept = [fresh.pop(item.get(key), item) for item in known.get(kind, [])]
+        merged[kind] = kept + list(fresh.values())
+    return merged

@@ -15,7 +15,7 @@ from mcp.shared.jsonrpc_dispatcher import JSONRPCDispatcher
 
 from mcpod import __version__
 from mcpod.config import ServerConfig
-from mcpod.daemon.upstream.channel import OnProgress, OnServerNotification
+from mcpod.daemon.upstream.channel import OnProgress, OnServerNotification, OnServerRequest
 from mcpod.daemon.upstream.streams import WatchedReadStream
 from mcpod.daemon.upstream.transports import open_remote_transport
 from mcpod.protocol import RpcError
@@ -37,10 +37,17 @@ class SdkChannel:
         stack: AsyncExitStack,
         config: ServerConfig,
         errlog: TextIO,
-        on_notification: OnServerNotification,
         timeout_s: float,
+        *,
+        on_notification: OnServerNotification,
+        on_request: OnServerRequest,
+        capabilities: dict[str, Any],
     ) -> tuple[SdkChannel, dict[str, Any]]:
-        """Connect and initialize; the connection lives as long as `stack`."""
+        """Connect and initialize; the connection lives as long as `stack`.
+
+        The server is offered the client `capabilities` mcpod can forward (the SDK
+        offers one for each callback given).
+        """
         closed = anyio.Event()
         read, write = await stack.enter_async_context(open_remote_transport(config))
         dispatcher = JSONRPCDispatcher(WatchedReadStream(read, closed), write)
@@ -63,6 +70,7 @@ class SdkChannel:
             dispatcher=dispatcher,
             message_handler=on_message,
             client_info=types.Implementation(name="mcpod", version=__version__),
+            **_server_request_callbacks(on_request, capabilities),
         )
         await stack.enter_async_context(session)
         with anyio.fail_after(timeout_s):
@@ -98,8 +106,54 @@ class SdkChannel:
                 redact(exc.error.message), code=exc.error.code, data=exc.error.data
             ) from None
 
+    async def notify(self, method: str, params: dict[str, Any] | None = None) -> None:
+        if not self.closed.is_set():
+            try:
+                await self._dispatcher.notify(method, params)
+            except Exception as exc:  # a lost notification is the connection's trouble
+                log.debug("server %s: notification %s not sent: %s", self.name, method, exc)
+
     def close(self, why: str) -> None:
         self.closed.set()
+
+
+def _server_request_callbacks(
+    on_request: OnServerRequest, capabilities: dict[str, Any]
+) -> dict[str, Any]:
+    """The SDK callbacks for the server's own requests, one per capability offered."""
+
+    async def ask(method: str, params: Any, *result_types: Any) -> Any:
+        dumped = params.model_dump(by_alias=True, exclude_none=True, mode="json") if params else {}
+        try:
+            answer = await on_request(method, dumped)
+        except RpcError as exc:
+            return types.ErrorData(code=exc.code, message=exc.message, data=exc.data)
+        problem: Exception | None = None
+        for result_type in result_types:  # the SDK wants a typed result back
+            try:
+                return result_type.model_validate(answer)
+            except ValueError as exc:  # pydantic: the client's answer does not fit the type
+                problem = exc
+        return types.ErrorData(code=-32603, message=f"the client's answer is invalid: {problem}")
+
+    async def sampling(context: Any, params: types.CreateMessageRequestParams) -> Any:
+        return await ask(
+            "sampling/createMessage", params,
+            types.CreateMessageResult, types.CreateMessageResultWithTools,
+        )  # fmt: skip
+
+    async def elicitation(context: Any, params: types.ElicitRequestParams) -> Any:
+        return await ask("elicitation/create", params, types.ElicitResult)
+
+    async def roots(context: Any) -> Any:
+        return await ask("roots/list", None, types.ListRootsResult)
+
+    offered = {
+        "sampling": ("sampling_callback", sampling),
+        "elicitation": ("elicitation_callback", elicitation),
+        "roots": ("list_roots_callback", roots),
+    }
+    return {arg: callback for key, (arg, callback) in offered.items() if key in capabilities}
 
 
 def _number(value: float) -> float | int:

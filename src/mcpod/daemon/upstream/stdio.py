@@ -7,6 +7,10 @@ progress go back to exactly the caller. What the caller cannot get is answered a
 never left to the call timeout: a connection that ends fails everything in flight, and an
 answer that cannot be read or is not an object fails its request. stderr goes to the
 server's rotated log; the child runs in its own process group, stopped as a whole.
+
+Requests from the server (sampling, elicitation, roots) each run in a task of their own
+(the reading goes on meanwhile), are answered with what `on_request` returns, and are
+cancelled when the server cancels them; `ping` is answered at once.
 """
 
 from __future__ import annotations
@@ -25,13 +29,16 @@ import anyio
 import anyio.abc
 import msgspec
 import orjson
-from mcp.client.stdio import get_default_environment
 
 from mcpod import __version__
 from mcpod.config import ServerConfig
-from mcpod.daemon.upstream.channel import OnProgress, OnServerNotification, cancel_reason
+from mcpod.daemon.upstream.channel import (
+    OnProgress,
+    OnServerNotification,
+    OnServerRequest,
+    cancel_reason,
+)
 from mcpod.daemon.upstream.serverlog import ServerLog
-from mcpod.daemon.upstream.transports import MARKER_ENV, OWNER_ENV
 from mcpod.protocol import MAX_LINE_BYTES, ErrorCode, LineSplitter, Oversized, RpcError
 from mcpod.protocol.mcp import HANDSHAKE_VERSIONS, LATEST_HANDSHAKE
 from mcpod.protocol.redact import redact
@@ -40,6 +47,7 @@ log = logging.getLogger(__name__)
 
 WRITE_TIMEOUT_S = 30.0  # a server that stops reading its stdin for this long is dropped
 EXIT_GRACE_S = 2.0  # after stdin closes, then after SIGTERM, before SIGKILL
+MAX_SERVER_REQUESTS = 16  # the server's own requests in flight at once; more get an error
 _LOOSE_ID = re.compile(rb'"id"\s*:\s*(-?\d+)')
 
 
@@ -83,13 +91,18 @@ class StdioChannel:
         name: str,
         process: anyio.abc.Process,
         on_notification: OnServerNotification,
+        on_request: OnServerRequest,
+        task_group: anyio.abc.TaskGroup,
     ) -> None:
         self.name = name
         self.pid: int | None = process.pid
         self.closed = anyio.Event()
         self._process = process
         self._on_notification = on_notification
+        self._on_request = on_request
+        self._tg = task_group
         self._calls: dict[int, _Call] = {}
+        self._served: dict[tuple[str, Any], anyio.CancelScope] = {}  # the server's requests
         self._next_id = 0
         self._write_lock = anyio.Lock()
         self._why_closed = "the connection is closed"
@@ -101,21 +114,21 @@ class StdioChannel:
         config: ServerConfig,
         server_log: ServerLog,
         *,
-        marker: str,
-        owner: str,
+        env: dict[str, str],
+        cwd: str | None,
         on_notification: OnServerNotification,
+        on_request: OnServerRequest,
     ) -> AsyncIterator[StdioChannel]:
         """Start the server; on exit stop it (stdin closed, then its whole process group)."""
         assert config.command is not None
-        env = {**get_default_environment(), **config.env, MARKER_ENV: marker, OWNER_ENV: owner}
         process = await anyio.open_process(
             [config.command, *config.args],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            cwd=config.cwd, env=env, start_new_session=True,
+            cwd=cwd, env=env, start_new_session=True,
         )  # fmt: skip
-        channel = cls(config.name, process, on_notification)
         try:
             async with anyio.create_task_group() as tg:
+                channel = cls(config.name, process, on_notification, on_request, tg)
                 tg.start_soon(channel._read)
                 tg.start_soon(_copy_stderr, process, server_log)
                 try:
@@ -132,10 +145,11 @@ class StdioChannel:
 
     # -- the handshake -------------------------------------------------------------------
 
-    async def initialize(self, timeout_s: float) -> dict[str, Any]:
+    async def initialize(self, timeout_s: float, capabilities: dict[str, Any]) -> dict[str, Any]:
+        """The handshake, offering the client `capabilities` mcpod can forward."""
         params = {
             "protocolVersion": LATEST_HANDSHAKE,
-            "capabilities": {},
+            "capabilities": capabilities,
             "clientInfo": {"name": "mcpod", "version": __version__},
         }
         result = await self.request("initialize", params, timeout_s=timeout_s)
@@ -246,7 +260,7 @@ class StdioChannel:
             if envelope.id is msgspec.UNSET:
                 await self._notification(envelope.method, params)
             else:
-                await self._answer_server_request(envelope.id, envelope.method)
+                await self._server_request(envelope.id, envelope.method, params)
             return
         call = self._calls.get(envelope.id) if isinstance(envelope.id, int) else None
         if call is None:
@@ -285,18 +299,65 @@ class StdioChannel:
                 await call.on_progress({k: v for k, v in params.items() if k != "progressToken"})
             return
         if method == "notifications/cancelled":
-            return  # the server gave up on one of our requests: its answer (if any) settles it
+            # The server gave up on one of its own requests (one of ours is settled by
+            # its answer, if any).
+            request_id = params.get("requestId")
+            scope = self._served.get(_id_key(request_id)) if _is_id(request_id) else None
+            if scope is not None:
+                scope.cancel()
+            return
         await self._on_notification(method, params)
 
-    async def _answer_server_request(self, request_id: Any, method: str) -> None:
+    async def _server_request(self, request_id: Any, method: str, params: dict[str, Any]) -> None:
         if method == "ping":
-            answer: dict[str, Any] = {"jsonrpc": "2.0", "id": request_id, "result": {}}
-        else:  # sampling, elicitation, roots: not forwarded to clients (yet)
-            error = {"code": int(ErrorCode.METHOD_NOT_FOUND),
-                     "message": f"mcpod does not forward {method} to its clients"}  # fmt: skip
-            answer = {"jsonrpc": "2.0", "id": request_id, "error": error}
+            await self._answer(request_id, result={})
+        elif not _is_id(request_id) or _id_key(request_id) in self._served:
+            log.info("server %s sent a request with a bad or reused id: ignored", self.name)
+        elif len(self._served) >= MAX_SERVER_REQUESTS:
+            message = f"mcpod serves at most {MAX_SERVER_REQUESTS} requests from a server at once"
+            await self._answer(request_id, error=RpcError(message, code=ErrorCode.OVERLOADED))
+        else:
+            scope = self._served[_id_key(request_id)] = anyio.CancelScope()
+            self._tg.start_soon(self._serve, request_id, method, params, scope)
+
+    async def _serve(
+        self, request_id: Any, method: str, params: dict[str, Any], scope: anyio.CancelScope
+    ) -> None:
+        """One request from the server, answered with what `on_request` makes of it."""
+        try:
+            with scope:
+                try:
+                    result = await self._on_request(method, params)
+                except RpcError as exc:
+                    await self._answer(request_id, error=exc)
+                except Exception as exc:  # the server's request fails, never the connection
+                    log.exception("server %s: serving its %s failed", self.name, method)
+                    failure = RpcError(f"mcpod internal error: {exc}")
+                    await self._answer(request_id, error=failure)
+                else:
+                    await self._answer(request_id, result=result)
+        finally:
+            self._served.pop(_id_key(request_id), None)
+
+    async def _answer(
+        self, request_id: Any, *, result: dict[str, Any] | None = None,
+        error: RpcError | None = None,
+    ) -> None:  # fmt: skip
+        answer: dict[str, Any] = {"jsonrpc": "2.0", "id": request_id}
+        if error is not None:
+            answer["error"] = error.to_error_object()
+        else:
+            answer["result"] = result
         with contextlib.suppress(RpcError):
             await self._write(answer)
+
+    async def notify(self, method: str, params: dict[str, Any] | None = None) -> None:
+        message: dict[str, Any] = {"jsonrpc": "2.0", "method": method}
+        if params is not None:
+            message["params"] = params
+        if not self.closed.is_set():
+            with contextlib.suppress(RpcError):
+                await self._write(message)
 
     # -- the end -------------------------------------------------------------------------
 
@@ -312,6 +373,14 @@ class StdioChannel:
     def _gone(self) -> RpcError:
         return RpcError(f"MCP server {self.name!r}: {self._why_closed}",
                         code=ErrorCode.CONNECTION_CLOSED)  # fmt: skip
+
+
+def _is_id(value: Any) -> bool:
+    return isinstance(value, int | str) and not isinstance(value, bool)
+
+
+def _id_key(value: Any) -> tuple[str, Any]:
+    return type(value).__name__, value  # ids 1 and "1" are distinct
 
 
 def _object(raw: msgspec.Raw | msgspec.UnsetType) -> dict[str, Any] | None:

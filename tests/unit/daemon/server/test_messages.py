@@ -50,3 +50,12 @@ def test_nesting_beyond_the_decoders_limit_is_an_error_not_a_crash(where: str) -
     with pytest.raises(BadMessage) as caught:
         read_message(line)
     assert caught.value.code == ErrorCode.INVALID_REQUEST and "deep" in caught.value.message
+
+
+def test_a_responses_result_and_error_are_kept_for_mcpods_own_requests() -> None:
+    answer = read_message(b'{"jsonrpc":"2.0","id":3,"result":{"roots":[]}}')
+    assert (answer.method, answer.request_id, answer.result, answer.error) == (
+        None, 3, {"roots": []}, None,
+    )  # fmt: skip
+    refusal = read_message(b'{"jsonrpc":"2.0","id":4,"error":{"code":-1,"message":"no"}}')
+    assert refusal.error == {"code": -1, "message": "no"} and refusal.result is None
