@@ -31,6 +31,12 @@ async def where() -> str:
 
 
 @server.tool()
+async def env_var(name: str) -> str:
+    """The value of one environment variable of this server ("" if unset)."""
+    return os.environ.get(name, "")
+
+
+@server.tool()
 async def sleep(seconds: float, tag: str = "") -> str:
     """Sleep; marker files named after the tag record that it started and if it was cancelled."""
     if MARKS:

@@ -16,9 +16,20 @@ COMMANDS = {
     "tools": ("mcpod.cli.tools", "list the catalog's tools (no server is started)"),
     "search": ("mcpod.cli.search", "search the catalog's tools"),
     "reload": ("mcpod.cli.reload", "read the config file again and apply what changed"),
+    "add": ("mcpod.cli.add", "add a server: -- COMMAND ARGS..., -- docker run ..., or --url URL"),
+    "remove": ("mcpod.cli.add", "remove a server from mcpod's config"),
+    "secret": ("mcpod.cli.secret", "store, list or delete the secrets configs refer to"),
     "shim": ("mcpod.cli.shim_cmd", "the stdio shim (same as mcpod-shim)"),
     "service": ("mcpod.cli.service", "install or remove mcpod as a systemd/launchd user service"),
 }
+# Commands that share a module with another: (arguments function, run function).
+ENTRY_POINTS = {
+    "remove": ("add_remove_arguments", "run_remove"),
+}
+
+
+def _entry_points(name: str) -> tuple[str, str]:
+    return ENTRY_POINTS.get(name, ("add_arguments", "run"))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -29,7 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (module, help_text) in COMMANDS.items():
         command = sub.add_parser(name, help=help_text, description=help_text)
-        importlib.import_module(module).add_arguments(command)
+        setup = getattr(importlib.import_module(module), _entry_points(name)[0])
+        setup(command)
     return parser
 
 
@@ -40,12 +52,19 @@ def main(argv: list[str] | None = None) -> int:
 
         return shim_main(argv[1:])
     parser = build_parser()
-    args = parser.parse_args(argv)
+    # `mcpod add NAME [options] -- COMMAND ARGS...`: argparse cannot take options between a
+    # positional and a `--`, so everything after the first `--` is the command, as it is.
+    tail = argv[argv.index("--") + 1 :] if "--" in argv else None
+    args = parser.parse_args(argv[: argv.index("--")] if tail is not None else argv)
+    if tail is not None:
+        if not hasattr(args, "words"):
+            parser.error(f"mcpod {args.command}: unexpected `--`")
+        args.words = [*args.words, *tail]
     if args.command is None:
         parser.print_help()
         return 2
     module = importlib.import_module(COMMANDS[args.command][0])
-    code: int = module.run(args)
+    code: int = getattr(module, _entry_points(args.command)[1])(args)
     return code
 
 

@@ -4,6 +4,7 @@ Below both in the layers: it imports only `mcpod.protocol` (for `ConfigError`) a
 """
 
 from mcpod.config.diff import ConfigDiff, diff_configs
+from mcpod.config.edit import edit_config, servers_of
 from mcpod.config.load import default_config, load_config, parse_config, parse_servers
 from mcpod.config.model import (
     DEFAULT_CALL_TIMEOUT_S,
@@ -17,6 +18,13 @@ from mcpod.config.model import (
     ServerConfig,
     Transport,
 )
+from mcpod.config.secrets import (
+    MissingSecrets,
+    SecretStore,
+    looks_secret,
+    references,
+    resolve,
+)
 from mcpod.config.write import write_atomically
 
 __all__ = [
@@ -26,15 +34,22 @@ __all__ = [
     "MODES",
     "Config",
     "ConfigDiff",
+    "MissingSecrets",
     "Mode",
     "Profile",
     "Scope",
+    "SecretStore",
     "ServerConfig",
     "Transport",
     "default_config",
     "diff_configs",
+    "edit_config",
     "load_config",
+    "looks_secret",
     "parse_config",
     "parse_servers",
+    "references",
+    "resolve",
+    "servers_of",
     "write_atomically",
 ]

@@ -55,7 +55,7 @@ class SearchRequest(msgspec.Struct, frozen=True):
 class ServerStatus(msgspec.Struct, frozen=True, kw_only=True):
     name: str
     transport: str
-    state: str  # stopped | starting | ready | stopping | failed | broken | disabled
+    state: str  # stopped | starting | ready | stopping | failed | broken | needs-secret | disabled
     pid: int | None = None
     calls: int = 0
     errors: int = 0

@@ -51,6 +51,11 @@ class Paths:
         return self.socket.with_name(self.socket.name + ".lock")
 
     @property
+    def secrets_file(self) -> Path:
+        """Next to the config file: the values its `${secret:NAME}` references stand for."""
+        return self.config_file.with_name("secrets.json")
+
+    @property
     def daemon_log(self) -> Path:
         return self.log_dir / "daemon.log"
 

@@ -1,7 +1,8 @@
 """One upstream MCP server: started on first need, initialized once, kept warm and shared.
 
 States: `stopped -> starting -> ready -> stopped` (by an exit, idle eviction, a failed
-health check or shutdown), and `failed` / `broken` after failed starts (see `Backoff`).
+health check or shutdown), `failed` / `broken` after failed starts (see `Backoff`), and
+`needs-secret` while a secret its config refers to is not set.
 `reason` says why a server is in its state, for `mcpod status`.
 
 The connection is a `Channel`: mcpod's own for stdio servers (`stdio.StdioChannel`), the
@@ -17,6 +18,7 @@ session it can be for (see `_requester`); the rest is mcpod's to refuse.
 from __future__ import annotations
 
 import logging
+import os
 import time
 import uuid
 from collections import Counter
@@ -30,7 +32,7 @@ import anyio
 import anyio.abc
 from mcp import MCPError
 
-from mcpod.config import ServerConfig
+from mcpod.config import MissingSecrets, SecretStore, ServerConfig, resolve
 from mcpod.daemon.upstream.backoff import Backoff
 from mcpod.daemon.upstream.channel import Channel, OnProgress
 from mcpod.daemon.upstream.lists import CHANGED_BY, LISTS, ListKind, list_all
@@ -44,7 +46,7 @@ from mcpod.daemon.upstream.scopes import (
 from mcpod.daemon.upstream.sdk import SdkChannel
 from mcpod.daemon.upstream.serverlog import ServerLog
 from mcpod.daemon.upstream.stdio import StdioChannel
-from mcpod.protocol import ErrorCode, RpcError, UpstreamUnavailable, ensure_private_dir
+from mcpod.protocol import ConfigError, ErrorCode, RpcError, UpstreamUnavailable, ensure_private_dir
 from mcpod.protocol.control import ServerStatus
 from mcpod.protocol.mcp import as_dict
 from mcpod.protocol.redact import redact
@@ -83,10 +85,13 @@ class Upstream:
         hooks: Hooks,
         *,
         owner: str,
+        secrets: SecretStore,
         key: str = "",
         origin: Origin | None = None,
     ) -> None:
         self.config = config
+        self._resolved = config  # with its references filled in, at each start
+        self._secrets = secrets
         self.owner = owner  # the daemon's socket path, carried by its children
         self.name = config.name
         self.key = key  # which instance: "" shared, "session <id>", "project <dir>"
@@ -94,7 +99,9 @@ class Upstream:
         self.log_path = log_path
         self._tg = task_group
         self._hooks = hooks
-        self.state = "stopped"  # stopped | starting | ready | stopping | failed | broken
+        self.state = (
+            "stopped"  # stopped | starting | ready | stopping | failed | broken | needs-secret
+        )
         self.state_since = time.time()
         self.reason: str | None = None  # why it is in its state, when that needs saying
         self.pid: int | None = None
@@ -160,15 +167,32 @@ class Upstream:
         if self._starting is None:  # checked again: another caller may have started it
             if not self.backoff.may_try():
                 raise self._unavailable(self._backoff_note())
+            launch = self.origin or origin
+            self._resolved = self._resolve(launch)
             self._starting = anyio.Event()
             self._finished = anyio.Event()
-            self._launch = self.origin or origin
+            self._launch = launch
             self._tg.start_soon(self._run, self._starting)
         starting = self._starting
         with anyio.move_on_after(self.config.startup_timeout + 1):
             await starting.wait()
         if self.state != "ready":
             raise self._unavailable(self.last_error or "still starting")
+
+    def _resolve(self, launch: Origin | None) -> ServerConfig:
+        """The config with its `${secret:..}` / `${env:..}` references filled in.
+
+        A missing one is not a failed start (nothing to back off from): the server waits
+        in `needs-secret` until it is set, and the error says which command sets it.
+        """
+        environ = {**os.environ, **(launch.env if launch else {})}
+        try:
+            return resolve(self.config, self._secrets, environ)
+        except MissingSecrets as exc:
+            self._set_state("needs-secret", exc.message)
+            raise UpstreamUnavailable(exc.message) from None
+        except ConfigError as exc:
+            raise self._unavailable(exc.message) from None
 
     async def stop(self, reason: str | None = None) -> None:
         """Close the connection (and stop the process); bounded by `STOP_TIMEOUT_S`."""
@@ -254,17 +278,18 @@ class Upstream:
         Returns the kinds of list whose content differs from what was known before.
         """
         startup = self.config.startup_timeout
+        config = self._resolved
         # Contexts that hold task groups are entered outside the deadline's cancel scope.
-        if self.config.transport == "stdio":
+        if config.transport == "stdio":
             server_log = ServerLog(self.log_path)
             stack.callback(server_log.close)
             server_log.note(f"starting {self.name}")
             marker = f"{self.name}:{uuid.uuid4().hex}"
             channel = await stack.enter_async_context(
                 StdioChannel.open(
-                    self.config, server_log,
-                    env=launch_env(self.config, self._launch, marker=marker, owner=self.owner),
-                    cwd=launch_cwd(self.config, self._launch),
+                    config, server_log,
+                    env=launch_env(config, self._launch, marker=marker, owner=self.owner),
+                    cwd=launch_cwd(config, self._launch),
                     on_notification=self._on_server_notification,
                     on_request=self._on_server_request,
                 )
@@ -275,7 +300,7 @@ class Upstream:
         else:
             errlog = stack.enter_context(self._open_log())
             remote, init = await SdkChannel.open(
-                stack, self.config, errlog, startup,
+                stack, config, errlog, startup,
                 on_notification=self._on_server_notification,
                 on_request=self._on_server_request,
                 capabilities=self._client_capabilities(),

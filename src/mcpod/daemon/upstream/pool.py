@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import anyio
 import anyio.abc
 
-from mcpod.config import ServerConfig
+from mcpod.config import SecretStore, ServerConfig
 from mcpod.daemon.sources import Registry
 from mcpod.daemon.upstream.connection import Hooks, Upstream
 from mcpod.daemon.upstream.scopes import Origin, instance_key
@@ -36,6 +36,7 @@ class Pool:
         self._tg = task_group
         self._paths = paths
         self._hooks = hooks
+        self._secrets = SecretStore(paths.secrets_file)
         self.upstreams: dict[str, Upstream] = {
             server.name: self._new(server) for server in registry.config.enabled
         }
@@ -50,6 +51,7 @@ class Pool:
             owner=str(self._paths.socket),
             key=key,
             origin=origin,
+            secrets=self._secrets,
         )
 
     def __iter__(self) -> Iterator[Upstream]:

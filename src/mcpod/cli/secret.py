@@ -1,0 +1,97 @@
+"""`mcpod secret set NAME | ls | rm NAME`: the values config entries refer to as
+`${secret:NAME}`.
+
+A value is read from a hidden prompt, or from stdin when it is not a terminal (so
+`pass show x | mcpod secret set NAME` works); never from the command line, where other
+users' `ps` and the shell history would see it. Values are never printed.
+
+Exit status: 0 done, 1 error (or `rm` of a name that is not stored), 2 usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    setter = sub.add_parser("set", help="store a value (from a prompt or stdin)")
+    setter.add_argument("name")
+    lister = sub.add_parser("ls", help="the stored names and the servers that use them")
+    lister.add_argument("--json", action="store_true", help="machine-readable output")
+    remover = sub.add_parser("rm", help="delete a stored value")
+    remover.add_argument("name")
+
+
+def run(args: argparse.Namespace) -> int:
+    from mcpod.config import SecretStore
+    from mcpod.protocol import ConfigError, resolve_paths
+
+    paths = resolve_paths()
+    store = SecretStore(paths.secrets_file)
+    try:
+        if args.action == "set":
+            return _set(store, args.name)
+        if args.action == "rm":
+            if not store.remove(args.name):
+                print(f"mcpod secret: no secret named {args.name!r}", file=sys.stderr)
+                return 1
+            print(f"removed {args.name}")
+            return 0
+        return _list(store, paths.config_file, args.json)
+    except ConfigError as exc:
+        print(f"mcpod secret: {exc.message}", file=sys.stderr)
+        return 1
+
+
+def _set(store: object, name: str) -> int:
+    from mcpod.config import SecretStore
+    from mcpod.config.secrets import check_name
+
+    assert isinstance(store, SecretStore)
+    check_name(name)
+    if sys.stdin.isatty():
+        import getpass
+
+        value = getpass.getpass(f"value of {name} (not shown): ")
+    else:
+        value = sys.stdin.read().removesuffix("\n").removesuffix("\r")
+    if not value:
+        print("mcpod secret: empty value; nothing stored", file=sys.stderr)
+        return 1
+    store.set(name, value)
+    print(f"stored {name} in {store.path} (servers using it pick it up at their next start)")
+    return 0
+
+
+def _list(store: object, config_file: object, as_json: bool) -> int:
+    from pathlib import Path
+
+    from mcpod.config import SecretStore, load_config, references
+
+    assert isinstance(store, SecretStore) and isinstance(config_file, Path)
+    names = store.names()
+    used: dict[str, list[str]] = {}
+    wanted: set[str] = set()
+    if config_file.exists():
+        for server in load_config(config_file).servers.values():
+            secrets, _ = references(server)
+            wanted |= secrets
+            for secret in secrets:
+                used.setdefault(secret, []).append(server.name)
+    missing = sorted(wanted - set(names))
+    if as_json:
+        rows = [{"name": n, "servers": sorted(used.get(n, []))} for n in names]
+        print(json.dumps({"secrets": rows, "missing": missing, "file": str(store.path)}, indent=2))
+        return 0
+    for name in names:
+        servers = ", ".join(sorted(used.get(name, []))) or "(no server refers to it)"
+        print(f"{name:<32} {servers}")
+    for name in missing:
+        print(f"{name:<32} MISSING, needed by {', '.join(sorted(used[name]))}: "
+              f"mcpod secret set {name}")  # fmt: skip
+    if not names and not missing:
+        print(f"no secrets stored ({store.path})")
+    return 0

@@ -1,0 +1,100 @@
+"""`mcpod add`, `remove` and `secret` against a running daemon: edits apply by themselves,
+secrets reach the server and nothing else."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+
+from tests.conftest import PROBE, DaemonHome, probe_server, wait_for
+from tests.rawclient import ShimProcess
+
+pytestmark = pytest.mark.e2e
+
+
+def server_state(home: DaemonHome, name: str) -> dict[str, Any] | None:
+    return next((s for s in home.status()["servers"] if s["name"] == name), None)
+
+
+def call(shim: ShimProcess, request_id: int, tool: str, arguments: dict[str, Any]) -> Any:
+    shim.raw_request(request_id, "tools/call", {"name": tool, "arguments": arguments})
+    return shim.response(request_id)
+
+
+def test_an_added_server_with_a_secret_serves_and_the_secret_shows_nowhere(
+    mcpod_home: DaemonHome,
+) -> None:
+    mcpod_home.write_config({"probe": probe_server()})
+    mcpod_home.start()
+    secret = "tok-4f1d9c-never-shown"
+    added = mcpod_home.mcpod(
+        "add", "vault", "--env", f"VAULT_TOKEN={secret}", "--json", "--",
+        sys.executable, str(PROBE),
+    )  # fmt: skip
+    report = json.loads(added.stdout)
+    assert report["server"]["env"] == {"VAULT_TOKEN": "${secret:VAULT_VAULT_TOKEN}"}
+    assert secret not in (mcpod_home.home / "config.json").read_text()
+    wait_for(lambda: server_state(mcpod_home, "vault") is not None, 15, "the daemon to pick it up")
+    shim = ShimProcess(mcpod_home.env)
+    try:
+        shim.initialize()
+        answer = call(shim, 1, "vault__env_var", {"name": "VAULT_TOKEN"})
+        assert answer["result"]["content"][0]["text"] == secret, "the server gets the value"
+    finally:
+        shim.close()
+    status = mcpod_home.mcpod("status", "--json").stdout + mcpod_home.mcpod("status").stdout
+    listing = mcpod_home.mcpod("secret", "ls", "--json").stdout
+    assert json.loads(listing)["secrets"] == [{"name": "VAULT_VAULT_TOKEN", "servers": ["vault"]}]
+    for text in (status, listing, mcpod_home.daemon_log(), added.stdout):
+        assert secret not in text
+
+    removed = mcpod_home.mcpod("remove", "vault")
+    assert "VAULT_VAULT_TOKEN is still stored" in removed.stdout
+    wait_for(lambda: server_state(mcpod_home, "vault") is None, 15, "the removal to apply")
+    again = mcpod_home.mcpod("remove", "vault", check=False)
+    assert again.returncode == 1 and "no server named 'vault'" in again.stderr
+
+
+def test_a_missing_secret_is_shown_and_a_call_says_how_to_set_it(mcpod_home: DaemonHome) -> None:
+    mcpod_home.write_config(
+        {"probe": probe_server(), "locked": {**probe_server(), "env": {"K": "${secret:LOCKED_K}"}}}
+    )
+    mcpod_home.start()
+    shim = ShimProcess(mcpod_home.env)
+    try:
+        shim.initialize()
+        wait_for(
+            lambda: (server_state(mcpod_home, "locked") or {}).get("state") == "needs-secret",
+            30, "needs-secret in status",
+        )  # fmt: skip
+        locked = server_state(mcpod_home, "locked")
+        assert locked is not None and "mcpod secret set LOCKED_K" in locked["reason"]
+        table = mcpod_home.mcpod("secret", "ls").stdout
+        assert "LOCKED_K" in table and "MISSING" in table
+        setter = subprocess.run(
+            [sys.executable, "-m", "mcpod", "secret", "set", "LOCKED_K"],
+            input="opened\n", env=mcpod_home.env, capture_output=True, text=True, timeout=30,
+        )  # fmt: skip
+        assert setter.returncode == 0, setter.stderr
+        answer = call(shim, 1, "locked__env_var", {"name": "K"})
+        assert answer["result"]["content"][0]["text"] == "opened", answer
+    finally:
+        shim.close()
+
+
+def test_a_docker_run_line_with_a_tty_is_refused_and_nothing_is_written(
+    mcpod_home: DaemonHome,
+) -> None:
+    mcpod_home.write_config({"probe": probe_server()})
+    before = (mcpod_home.home / "config.json").read_text()
+    refused = mcpod_home.mcpod(
+        "add", "gh", "--", "docker", "run", "-it", "-e", "GITHUB_TOKEN=ghp_x", "mcp/github",
+        check=False,
+    )  # fmt: skip
+    assert refused.returncode == 1 and "TTY" in refused.stderr
+    assert (mcpod_home.home / "config.json").read_text() == before
+    assert not (mcpod_home.home / "secrets.json").exists()
