@@ -13,6 +13,10 @@ COMMANDS = {
     "stop": ("mcpod.cli.stop", "ask the running daemon to stop, and wait until it has"),
     "status": ("mcpod.cli.status", "show the daemon, its sessions and servers"),
     "check": ("mcpod.cli.check", "open a real session through mcpod-shim and list its tools"),
+    "servers": (
+        "mcpod.cli.servers",
+        "list every server: configured, and from the Docker MCP Toolkit",
+    ),
     "tools": ("mcpod.cli.tools", "list the catalog's tools (no server is started)"),
     "search": ("mcpod.cli.search", "search the catalog's tools"),
     "reload": ("mcpod.cli.reload", "read the config file again and apply what changed"),

@@ -9,7 +9,7 @@ import time
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from mcpod.protocol.control import StatusResponse
+    from mcpod.protocol.control import SourceStatus, StatusResponse
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -50,6 +50,7 @@ def render(status: StatusResponse) -> str:
         f"sessions {status.sessions}",
         f"config  {status.config}",
         f"socket  {status.socket}",
+        *(_source(source) for source in status.sources),
         "",
     ]
     rows = [("SERVER", "SCOPE", "STATE", "PID", "TOOLS", "CALLS", "ERRORS", "SESSIONS", "NOTE")]
@@ -74,6 +75,12 @@ def render(status: StatusResponse) -> str:
     if len(rows) == 1:
         lines.append(f"(no servers configured: add some to {status.config})")
     return "\n".join(lines)
+
+
+def _source(source: SourceStatus) -> str:
+    if source.state == "ok":
+        return f"{source.name:<7} {source.era} {source.version}: {source.detail}"
+    return f"{source.name:<7} {source.state}: {source.detail}"
 
 
 def _sessions(ids: list[str]) -> str:

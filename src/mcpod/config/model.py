@@ -41,6 +41,7 @@ class ServerConfig(msgspec.Struct, frozen=True, kw_only=True):
     call_timeout: float = DEFAULT_CALL_TIMEOUT_S
     idle_timeout: float = DEFAULT_IDLE_TIMEOUT_S
     scope: Scope = "global"
+    source: str = "config"  # where it comes from: "config" (the file) | "docker" (the Toolkit)
     title: str = ""
     description: str = ""
     category: str = ""

@@ -105,6 +105,7 @@ class Daemon:
                 retire_socket=self.retire_socket,
                 reload=self.reloader.reload,
                 config_error=lambda: self.reloader.config_error,
+                sources=self.reloader.sources,
             ),
             on_shutdown=self.request_shutdown,
         )
@@ -243,6 +244,7 @@ async def _serve(
         for what, loop in (
             ("the store's maintenance", daemon.maintain_store),
             ("the upstream supervisor", Supervisor(daemon.pool).run),
+            ("the Docker MCP Toolkit source", daemon.reloader.sync_docker),
             (
                 "the config watcher",
                 partial(

@@ -7,11 +7,16 @@ background); the others keep running untouched (same processes, calls in flight 
 Each session's surface is chosen again, and a session whose list changed is told so. A
 file that cannot be used changes nothing: the previous config goes on, and the error is
 shown in `mcpod status` and the log.
+
+The Docker MCP Toolkit is looked at in the same loop's rhythm (`sync_docker`): its enabled
+servers join the snapshot as if written in the file, and every server in its catalog is
+offered to the catalog (searchable, tools included, nothing started).
 """
 
 from __future__ import annotations
 
 import logging
+import time
 
 import anyio
 import anyio.abc
@@ -21,13 +26,16 @@ from mcpod.daemon.catalog import Catalog
 from mcpod.daemon.exposure import Surface, choose_surface
 from mcpod.daemon.server import Session, Sessions
 from mcpod.daemon.sources import Registry
+from mcpod.daemon.sources.docker import DockerState, discover, with_docker
 from mcpod.daemon.sources.watch import Fingerprint, fingerprint
 from mcpod.daemon.store import CatalogStore
 from mcpod.daemon.upstream import Indexer, Pool
 from mcpod.protocol import McpodError, Paths
-from mcpod.protocol.control import ReloadResponse
+from mcpod.protocol.control import ReloadResponse, SourceStatus
 
 log = logging.getLogger(__name__)
+
+DOCKER_SYNC_S = 60.0  # how often the Docker MCP Toolkit is looked at
 
 
 class Reloader:
@@ -53,12 +61,13 @@ class Reloader:
         self._lock = anyio.Lock()
         self.config_error: str | None = None
         self.seen: Fingerprint = None  # the config file as last read (set by the app)
+        self.docker = DockerState("unknown", "not looked at yet")
 
     async def reload(self, why: str) -> ReloadResponse:
         async with self._lock:  # one reload at a time, in order
             self.seen = fingerprint(self._paths.config_file)
             try:
-                new = load_config(self._paths.config_file)
+                new = with_docker(load_config(self._paths.config_file), self.docker)
             except McpodError as exc:
                 self.config_error = exc.message
                 log.error("%s, but it cannot be used: %s; the previous config goes on", why,
@@ -67,17 +76,56 @@ class Reloader:
             self.config_error = None
             diff = self._registry.replace(new)
             if diff.empty:
+                self._offer_docker()
                 return ReloadResponse()
             log.info(
                 "%s: %d server(s) added, %d removed, %d changed",
                 why, len(diff.added), len(diff.removed), len(diff.changed),
             )  # fmt: skip
             await self._apply_servers(diff)
+            self._offer_docker()
             await self._update_sessions(diff)
             self._tg.start_soon(self._indexer.index_all_missing)
             return ReloadResponse(
                 added=sorted(diff.added), removed=sorted(diff.removed), changed=sorted(diff.changed)
             )
+
+    async def sync_docker(self) -> None:
+        """Look at the Docker MCP Toolkit now and every `DOCKER_SYNC_S`; apply changes."""
+        while True:
+            state = await discover()
+            if state != self.docker:
+                if state.state != self.docker.state or state.detail != self.docker.detail:
+                    log.info("Docker MCP Toolkit: %s (%s)", state.state, state.detail)
+                self.docker = state
+                await self.reload("the Docker MCP Toolkit changed")
+            await anyio.sleep(DOCKER_SYNC_S)
+
+    def sources(self) -> list[SourceStatus]:
+        docker = self.docker
+        return [
+            SourceStatus(
+                name="docker", state=docker.state, detail=docker.detail, era=docker.era,
+                version=docker.version, servers=len(docker.servers), enabled=len(docker.enabled),
+            )
+        ]  # fmt: skip
+
+    def _offer_docker(self) -> None:
+        """Every server of Docker's catalog into mcpod's catalog, tools included (the file's
+        own server of the same name wins)."""
+        config = self._registry.config
+        offered = set()
+        for server in self.docker.servers:
+            mine = config.servers.get(server.name)
+            if mine is not None and mine.source != "docker":
+                continue
+            offered.add(server.name)
+            self._catalog.offer(
+                server.name, title=server.title, description=server.description,
+                category=server.category, tools=list(server.tools),
+                runnable=mine is not None and not mine.disabled, source="docker", now=time.time(),
+            )  # fmt: skip
+        self._catalog.forget_offered(offered)
 
     async def _apply_servers(self, diff: ConfigDiff) -> None:
         config = self._registry.config

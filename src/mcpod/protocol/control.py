@@ -44,6 +44,10 @@ class ToolsRequest(msgspec.Struct, frozen=True):
     server: str | None = None
 
 
+class ServersRequest(msgspec.Struct, frozen=True):
+    pass
+
+
 class SearchRequest(msgspec.Struct, frozen=True):
     query: Annotated[str, msgspec.Meta(min_length=1)]
     limit: int = 10  # clamped to 1..MAX_SEARCH_LIMIT
@@ -92,6 +96,18 @@ class SessionStatus(msgspec.Struct, frozen=True, kw_only=True):
     started_at: float = 0.0
 
 
+class SourceStatus(msgspec.Struct, frozen=True, kw_only=True):
+    """A source of servers besides the config file (today: the Docker MCP Toolkit)."""
+
+    name: str
+    state: str  # ok | absent | failed | unknown (not looked at yet)
+    detail: str = ""
+    era: str | None = None  # docker: legacy | profiles
+    version: str | None = None
+    servers: int = 0
+    enabled: int = 0
+
+
 class StatusResponse(msgspec.Struct, frozen=True, kw_only=True):
     pid: int
     version: str
@@ -105,6 +121,7 @@ class StatusResponse(msgspec.Struct, frozen=True, kw_only=True):
     session_details: list[SessionStatus] = []
     servers: list[ServerStatus] = []
     config_error: str | None = None  # the last reload failed: the previous config still runs
+    sources: list[SourceStatus] = []
 
 
 class ShutdownResponse(msgspec.Struct, frozen=True):
@@ -147,6 +164,25 @@ class ServerTools(msgspec.Struct, frozen=True, kw_only=True):
 
 class ToolsResponse(msgspec.Struct, frozen=True):
     servers: list[ServerTools]
+
+
+class ServerRow(msgspec.Struct, frozen=True, kw_only=True):
+    """One server mcpod knows of, configured or only offered by a source."""
+
+    name: str
+    source: str  # config | docker
+    enabled: bool  # False: in a source's catalog but not enabled there (or disabled)
+    state: str  # the upstream's state; "available" for a server that is not enabled
+    scope: str = "global"
+    title: str = ""
+    description: str = ""
+    category: str = ""
+    tools: int | None = None  # None: not known yet
+    reason: str | None = None  # why it is in its state (e.g. which secret it needs)
+
+
+class ServersResponse(msgspec.Struct, frozen=True):
+    servers: list[ServerRow]
 
 
 class SearchHit(msgspec.Struct, frozen=True, kw_only=True):

@@ -43,6 +43,8 @@ class ServerEntry:
     description: str = ""
     category: str = "uncategorized"
     needs_credentials: bool = False
+    source: str = "config"
+    runnable: bool = True  # False: known from a source (Docker's catalog) but not enabled
     lists: Lists = field(default_factory=lambda: {k: [] for k in KINDS})
     fetched_at: float | None = None  # None: never indexed under this config
 
@@ -86,6 +88,7 @@ class Catalog:
                 description=server.description,
                 category=server.category or "uncategorized",
                 needs_credentials=_uses_secrets(server),
+                source=server.source,
             )
             saved = stored.get(server.name)
             if saved and saved["config_hash"] == entry.config_hash:
@@ -93,6 +96,39 @@ class Catalog:
                 entry.fetched_at = saved["fetched_at"]
             self.entries[server.name] = entry
         self._changed()
+
+    def offer(
+        self,
+        name: str,
+        *,
+        title: str,
+        description: str,
+        category: str,
+        tools: list[dict[str, Any]],
+        runnable: bool,
+        source: str,
+        now: float,
+    ) -> None:
+        """What a source says a server offers, without starting it: a configured server
+        not indexed yet gets these tools; an unconfigured one gets an entry of its own,
+        listed and searchable but never in a session's view (`runnable` False)."""
+        entry = self.entries.get(name)
+        if entry is None or not entry.runnable:
+            entry = self.entries[name] = ServerEntry(
+                name=name, config_hash="", title=title or name, description=description,
+                category=category or "uncategorized", source=source, runnable=runnable,
+            )  # fmt: skip
+        elif entry.indexed or not tools:
+            return
+        self._absorb(entry, {"tools": tools}, {})
+        entry.fetched_at = now
+        self._changed()
+
+    def forget_offered(self, keep: set[str]) -> None:
+        """Drop the entries of unconfigured servers a source no longer offers."""
+        gone = {n for n, e in self.entries.items() if not e.runnable and n not in keep}
+        if gone:
+            self.remove(gone)
 
     def remove(self, names: set[str]) -> None:
         """Forget servers no longer configured (their tools leave every view and route)."""

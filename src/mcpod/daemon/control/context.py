@@ -10,7 +10,7 @@ from mcpod.daemon.catalog import Catalog
 from mcpod.daemon.sources import Registry
 from mcpod.daemon.upstream import Pool
 from mcpod.protocol import Paths
-from mcpod.protocol.control import ReloadResponse, SessionStatus
+from mcpod.protocol.control import ReloadResponse, SessionStatus, SourceStatus
 
 
 @dataclass(frozen=True)
@@ -25,3 +25,4 @@ class ControlContext:
     retire_socket: Callable[[], None]  # `shutdown`: no new client reaches this daemon
     reload: Callable[[str], Awaitable[ReloadResponse]]
     config_error: Callable[[], str | None]  # why the last reload was refused, if it was
+    sources: Callable[[], list[SourceStatus]]  # the sources besides the config file

@@ -19,6 +19,7 @@ from mcpod.daemon.control.context import ControlContext
 from mcpod.daemon.control.ping import ping
 from mcpod.daemon.control.reload import reload
 from mcpod.daemon.control.search import search
+from mcpod.daemon.control.servers import servers
 from mcpod.daemon.control.shutdown import shutdown
 from mcpod.daemon.control.start import start
 from mcpod.daemon.control.status import status
@@ -28,6 +29,7 @@ from mcpod.protocol.control import (
     PingRequest,
     ReloadRequest,
     SearchRequest,
+    ServersRequest,
     ShutdownRequest,
     StartRequest,
     StatusRequest,
@@ -47,6 +49,7 @@ VERBS: dict[str, tuple[type[msgspec.Struct], Verb]] = {
     "tools": (ToolsRequest, tools),
     "search": (SearchRequest, search),
     "reload": (ReloadRequest, reload),
+    "servers": (ServersRequest, servers),
 }
 
 

@@ -26,4 +26,5 @@ async def status(ctx: ControlContext, request: StatusRequest) -> StatusResponse:
         session_details=sessions,
         servers=ctx.pool.status(),
         config_error=ctx.config_error(),
+        sources=ctx.sources(),
     )
