@@ -23,12 +23,19 @@ COMMANDS = {
     "add": ("mcpod.cli.add", "add a server: -- COMMAND ARGS..., -- docker run ..., or --url URL"),
     "remove": ("mcpod.cli.add", "remove a server from mcpod's config"),
     "secret": ("mcpod.cli.secret", "store, list or delete the secrets configs refer to"),
+    "import": ("mcpod.cli.import_cmd", "add the MCP servers of your AI clients to mcpod's config"),
+    "install": (
+        "mcpod.cli.install",
+        "make a client use mcpod: one mcpod-shim entry, after a backup",
+    ),
+    "uninstall": ("mcpod.cli.install", "put back a client's servers from its backup"),
     "shim": ("mcpod.cli.shim_cmd", "the stdio shim (same as mcpod-shim)"),
     "service": ("mcpod.cli.service", "install or remove mcpod as a systemd/launchd user service"),
 }
 # Commands that share a module with another: (arguments function, run function).
 ENTRY_POINTS = {
     "remove": ("add_remove_arguments", "run_remove"),
+    "uninstall": ("add_uninstall_arguments", "run_uninstall"),
 }
 
 
