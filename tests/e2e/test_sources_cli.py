@@ -98,3 +98,49 @@ def test_a_docker_run_line_with_a_tty_is_refused_and_nothing_is_written(
     assert refused.returncode == 1 and "TTY" in refused.stderr
     assert (mcpod_home.home / "config.json").read_text() == before
     assert not (mcpod_home.home / "secrets.json").exists()
+
+
+def test_admin_tools_only_for_an_admin_profile_and_secrets_stay_write_only(
+    mcpod_home: DaemonHome,
+) -> None:
+    (mcpod_home.home / "config.json").write_text(json.dumps({
+        "mcpServers": {"probe": {**probe_server(), "env": {"API_TOKEN": "plain-in-file"}}},
+        "profiles": {"ops": {"admin": True}},
+    }))  # fmt: skip
+    mcpod_home.start()
+    plain = ShimProcess(mcpod_home.env)
+    admin = ShimProcess(mcpod_home.env, "--profile", "ops", "--mode", "all")
+    try:
+        plain.initialize()
+        admin.initialize()
+        plain.raw_request(1, "tools/list")
+        assert not any(
+            t["name"].startswith("mcpod_secret") for t in plain.response(1)["result"]["tools"]
+        )
+        refused = call(plain, 2, "mcpod_secret_set", {"name": "X", "value": "y"})
+        assert "error" in refused, "a session without admin cannot call them"
+        admin.raw_request(1, "tools/list")
+        names = {t["name"] for t in admin.response(1)["result"]["tools"]}
+        assert {"mcpod_config_get", "mcpod_config_set", "mcpod_secret_set", "mcpod_secret_list",
+                "mcpod_secret_remove"} <= names  # fmt: skip
+
+        def text(answer: Any) -> str:
+            return str(answer["result"]["content"][0]["text"])
+
+        stored = call(admin, 2, "mcpod_secret_set", {"name": "NEW_TOKEN", "value": "s3cr3t-v4lue"})
+        assert "Stored NEW_TOKEN" in text(stored) and "s3cr3t-v4lue" not in text(stored)
+        entry = {**probe_server(), "env": {"T": "${secret:NEW_TOKEN}"}}
+        added = call(admin, 3, "mcpod_config_set", {"server": "second", "entry": entry})
+        assert "second: added" in text(added)
+        listing = text(call(admin, 4, "mcpod_secret_list", {}))
+        assert "NEW_TOKEN: used by second" in listing and "s3cr3t-v4lue" not in listing
+        shown = text(call(admin, 5, "mcpod_config_get", {"server": "probe"}))
+        assert "plain-in-file" not in shown and '"API_TOKEN": "***"' in shown
+        wait_for(lambda: server_state(mcpod_home, "second") is not None, 15, "the new server")
+        answer = call(admin, 6, "second__env_var", {"name": "T"})
+        assert text(answer) == "s3cr3t-v4lue", "the secret reached the server it was set for"
+        bad = call(admin, 7, "mcpod_config_set", {"server": "bad", "entry": {"args": ["x"]}})
+        assert bad["result"].get("isError") and "command" in text(bad)
+    finally:
+        plain.close()
+        admin.close()

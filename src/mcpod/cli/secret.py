@@ -69,29 +69,20 @@ def _set(store: object, name: str) -> int:
 def _list(store: object, config_file: object, as_json: bool) -> int:
     from pathlib import Path
 
-    from mcpod.config import SecretStore, load_config, references
+    from mcpod.config import SecretStore, load_config, secret_usage
 
     assert isinstance(store, SecretStore) and isinstance(config_file, Path)
-    names = store.names()
-    used: dict[str, list[str]] = {}
-    wanted: set[str] = set()
-    if config_file.exists():
-        for server in load_config(config_file).servers.values():
-            secrets, _ = references(server)
-            wanted |= secrets
-            for secret in secrets:
-                used.setdefault(secret, []).append(server.name)
-    missing = sorted(wanted - set(names))
+    config = load_config(config_file)
+    used, missing = secret_usage(store, config)
     if as_json:
-        rows = [{"name": n, "servers": sorted(used.get(n, []))} for n in names]
-        print(json.dumps({"secrets": rows, "missing": missing, "file": str(store.path)}, indent=2))
+        rows = [{"name": name, "servers": servers} for name, servers in used.items()]
+        shown = {"secrets": rows, "missing": sorted(missing), "file": str(store.path)}
+        print(json.dumps(shown, indent=2))
         return 0
-    for name in names:
-        servers = ", ".join(sorted(used.get(name, []))) or "(no server refers to it)"
-        print(f"{name:<32} {servers}")
-    for name in missing:
-        print(f"{name:<32} MISSING, needed by {', '.join(sorted(used[name]))}: "
-              f"mcpod secret set {name}")  # fmt: skip
-    if not names and not missing:
+    for name, servers in used.items():
+        print(f"{name:<32} {', '.join(servers) or '(no server refers to it)'}")
+    for name, servers in missing.items():
+        print(f"{name:<32} MISSING, needed by {', '.join(servers)}: mcpod secret set {name}")
+    if not used and not missing:
         print(f"no secrets stored ({store.path})")
     return 0

@@ -24,6 +24,7 @@ from mcpod.config.secrets import (
     looks_secret,
     references,
     resolve,
+    secret_usage,
 )
 from mcpod.config.write import write_atomically
 
@@ -50,6 +51,7 @@ __all__ = [
     "parse_servers",
     "references",
     "resolve",
+    "secret_usage",
     "servers_of",
     "write_atomically",
 ]

@@ -68,6 +68,7 @@ class ProfileSpec(msgspec.Struct, rename="camel", frozen=True):
     servers: list[str] | None = None
     mode: Mode | None = None
     always_on: list[str] = []
+    admin: bool = False
 
 
 class FileSpec(msgspec.Struct, rename={"servers": "mcpServers"}, frozen=True):
@@ -205,7 +206,11 @@ def _profiles(
         _known(spec.always_on, servers, where, f"{at}.alwaysOn")
         selected = tuple(spec.servers) if spec.servers is not None else None
         profiles[name] = Profile(
-            name=name, servers=selected, mode=spec.mode, always_on=tuple(spec.always_on)
+            name=name,
+            servers=selected,
+            mode=spec.mode,
+            always_on=tuple(spec.always_on),
+            admin=spec.admin,
         )
     return profiles
 

@@ -59,6 +59,7 @@ class Profile(msgspec.Struct, frozen=True, kw_only=True):
     servers: tuple[str, ...] | None = None  # None: every configured server
     mode: Mode | None = None
     always_on: tuple[str, ...] = ()
+    admin: bool = False  # its sessions get the mcpod_config_* / mcpod_secret_* tools
 
 
 class Config(msgspec.Struct, frozen=True, kw_only=True):

@@ -87,6 +87,20 @@ class SecretStore:
         write_atomically(self.path, json.dumps({"version": 1, "secrets": values}, indent=2) + "\n")
 
 
+def secret_usage(
+    store: SecretStore, config: Any
+) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """Stored secret names -> the servers of `config` that refer to them; and the names
+    referred to but not stored -> the servers that need them. Values are never read out."""
+    used: dict[str, list[str]] = {name: [] for name in store.names()}
+    missing: dict[str, list[str]] = {}
+    for server in sorted(config.servers.values(), key=lambda s: s.name):
+        secrets, _ = references(server)
+        for secret in sorted(secrets):
+            (used if secret in used else missing).setdefault(secret, []).append(server.name)
+    return used, dict(sorted(missing.items()))
+
+
 def check_name(name: str) -> None:
     if not SECRET_NAME.fullmatch(name):
         raise ConfigError(

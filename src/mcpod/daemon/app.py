@@ -25,7 +25,7 @@ from mcpod.config import Config, load_config
 from mcpod.daemon.activation import inherited_listener
 from mcpod.daemon.catalog import Catalog
 from mcpod.daemon.control import ControlContext, ControlServer
-from mcpod.daemon.exposure import MetaTools
+from mcpod.daemon.exposure import AdminTools, MetaTools
 from mcpod.daemon.lock import DaemonLock, LockHeld
 from mcpod.daemon.reload import Reloader
 from mcpod.daemon.server import Listener, McpHandlers, Router, Session, Sessions
@@ -85,8 +85,9 @@ class Daemon:
         router = Router(self.catalog, self.pool, store.stats)
         meta = MetaTools(self.catalog, self.pool, self.indexer, store.history, store.sessions)
         handlers = McpHandlers(
-            self.registry, self.catalog, self.pool, self.indexer, router, meta, store.sessions
-        )
+            self.registry, self.catalog, self.pool, self.indexer, router, meta, store.sessions,
+            AdminTools(paths),
+        )  # fmt: skip
         self.reloader = Reloader(
             paths, self.registry, self.pool, self.catalog, self.indexer, self.sessions,
             store.catalog, task_group,

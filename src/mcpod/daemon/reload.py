@@ -163,6 +163,6 @@ class Reloader:
             )
         except McpodError:  # e.g. its profile is gone: keep its surface, minus gone servers
             surface = Surface(old.mode, old.allowed & enabled, old.always_on & enabled,
-                              profile=old.profile)  # fmt: skip
+                              profile=old.profile, admin=old.admin)  # fmt: skip
         surface.active = old.active & surface.allowed
         return surface

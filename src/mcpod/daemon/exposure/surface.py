@@ -21,6 +21,7 @@ class Surface:
     always_on: frozenset[str] = frozenset()
     active: set[str] = field(default_factory=set)
     profile: str | None = None
+    admin: bool = False  # the mcpod_config_* / mcpod_secret_* tools (a profile's "admin")
 
     def visible(self) -> frozenset[str]:
         """The servers whose tools are in this session's tools/list."""
@@ -57,8 +58,9 @@ def choose_surface(config: Config, client_args: dict[str, Any], client_name: str
     allowed = frozenset(enabled if selected is None else set(selected) & enabled)
     always_on = frozenset(name for p in chosen for name in p.always_on)
     return Surface(
-        mode=mode, allowed=allowed, always_on=always_on, profile=profile.name if profile else None
-    )
+        mode=mode, allowed=allowed, always_on=always_on,
+        profile=profile.name if profile else None, admin=any(p.admin for p in chosen),
+    )  # fmt: skip
 
 
 def _first_mode(asked: Any, profiles: list[Profile], default: Mode) -> Mode:

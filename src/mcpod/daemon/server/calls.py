@@ -7,7 +7,14 @@ import logging
 from typing import Any
 
 from mcpod.daemon.catalog import Catalog
-from mcpod.daemon.exposure import META_NAMES, MetaTools, RoutedCall, text_result
+from mcpod.daemon.exposure import (
+    ADMIN_NAMES,
+    META_NAMES,
+    AdminTools,
+    MetaTools,
+    RoutedCall,
+    text_result,
+)
 from mcpod.daemon.server.eras import as_dict
 from mcpod.daemon.server.router import Router
 from mcpod.daemon.server.session import Session
@@ -19,8 +26,15 @@ log = logging.getLogger(__name__)
 
 class CallHandlers:
     def __init__(
-        self, catalog: Catalog, pool: Pool, indexer: Indexer, router: Router, meta: MetaTools
+        self,
+        catalog: Catalog,
+        pool: Pool,
+        indexer: Indexer,
+        router: Router,
+        meta: MetaTools,
+        admin: AdminTools,
     ) -> None:
+        self._admin = admin
         self._catalog = catalog
         self._pool = pool
         self._indexer = indexer
@@ -31,6 +45,11 @@ class CallHandlers:
         name = str(params.get("name", ""))
         if name in META_NAMES and session.surface.mode == "lazy":
             return await self._call_meta(session, name, params.get("arguments"))
+        if name in ADMIN_NAMES and session.surface.admin:
+            try:
+                return text_result(await self._admin.dispatch(name, params.get("arguments")))
+            except (McpodError, ValueError, OSError) as exc:  # the model reads and acts on it
+                return text_result(getattr(exc, "message", str(exc)), error=True)
         allowed = session.surface.allowed
         route = self._catalog.tool_routes.get(name)
         if route is None or route[0] not in allowed:

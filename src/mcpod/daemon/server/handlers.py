@@ -10,7 +10,7 @@ from typing import Any
 import anyio
 
 from mcpod.daemon.catalog import Catalog
-from mcpod.daemon.exposure import MetaTools, choose_surface
+from mcpod.daemon.exposure import AdminTools, MetaTools, choose_surface
 from mcpod.daemon.server import eras
 from mcpod.daemon.server.calls import CallHandlers
 from mcpod.daemon.server.lists import ListHandlers
@@ -54,11 +54,12 @@ class McpHandlers:
         router: Router,
         meta: MetaTools,
         session_state: SessionState,
+        admin: AdminTools,
     ) -> None:
         self._registry = registry
         self._session_state = session_state
         lists = ListHandlers(catalog, indexer)
-        calls = CallHandlers(catalog, pool, indexer, router, meta)
+        calls = CallHandlers(catalog, pool, indexer, router, meta, admin)
         self._methods: dict[str, Method] = {
             "initialize": self.initialize,
             "ping": self.ping,

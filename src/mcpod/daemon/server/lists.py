@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from mcpod.daemon.catalog import Catalog
-from mcpod.daemon.exposure import META_TOOLS
+from mcpod.daemon.exposure import ADMIN_TOOLS, META_TOOLS
 from mcpod.daemon.server.session import Session
 from mcpod.daemon.upstream import Indexer
 
@@ -22,7 +22,9 @@ class ListHandlers:
         visible = await self._visible(session)
         session.listed.add("tools")
         tools = self._catalog.view(visible).tools
-        return {"tools": META_TOOLS + tools if session.surface.mode == "lazy" else tools}
+        if session.surface.mode == "lazy":
+            tools = META_TOOLS + tools
+        return {"tools": ADMIN_TOOLS + tools if session.surface.admin else tools}
 
     async def prompts(self, session: Session, params: dict[str, Any], _: Any) -> dict[str, Any]:
         session.listed.add("prompts")
