@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from mcpod.config.load import default_config, parse_config
+from mcpod.config.load import default_config, parse_config, read_document
 from mcpod.config.model import Config
 from mcpod.config.write import write_atomically
 from mcpod.protocol import ConfigError
@@ -44,19 +44,9 @@ def servers_of(document: dict[str, Any]) -> dict[str, Any]:
 
 
 def _read(path: Path) -> dict[str, Any]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    if not path.exists():
         return default_config()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read: {exc}") from None
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ConfigError(
-            f"{path}: not valid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}; "
-            "fix it before editing it with mcpod"
-        ) from None
+    document = read_document(path, "; fix it before editing it with mcpod")
     if not isinstance(document, dict):
         raise ConfigError(f"{path}: the top level must be a JSON object with 'mcpServers'")
     return document

@@ -90,19 +90,23 @@ def load_config(path: Path) -> Config:
     if not path.exists():
         write_atomically(path, json.dumps(default_config(), indent=2) + "\n")
         created = True
+    return parse_config(read_document(path), path, created=created)
+
+
+def read_document(path: Path, hint: str = "") -> Any:
+    """The JSON document in `path`; `ConfigError` names the file, line and column."""
     try:
         text = path.read_bytes()
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
     try:
-        raw = json.loads(text)
+        return json.loads(text)
     except json.JSONDecodeError as exc:
         raise ConfigError(
-            f"{path}: not valid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
+            f"{path}: not valid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}{hint}"
         ) from None
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{path}: not UTF-8 text ({exc.reason})") from None
-    return parse_config(raw, path, created=created)
 
 
 def parse_config(raw: Any, path: Path, *, created: bool = False) -> Config:
