@@ -26,7 +26,7 @@ from mcpod.daemon.catalog import Catalog
 from mcpod.daemon.exposure import Surface, choose_surface
 from mcpod.daemon.server import Session, Sessions
 from mcpod.daemon.sources import Registry
-from mcpod.daemon.sources.docker import DockerState, discover, with_docker
+from mcpod.daemon.sources.docker import DockerState, InspectCache, discover, with_docker
 from mcpod.daemon.sources.watch import Fingerprint, fingerprint
 from mcpod.daemon.store import CatalogStore
 from mcpod.daemon.upstream import Indexer, Pool
@@ -62,6 +62,7 @@ class Reloader:
         self.config_error: str | None = None
         self.seen: Fingerprint = None  # the config file as last read (set by the app)
         self.docker = DockerState("unknown", "not looked at yet")
+        self._inspected: InspectCache = {}
 
     async def reload(self, why: str) -> ReloadResponse:
         async with self._lock:  # one reload at a time, in order
@@ -92,14 +93,19 @@ class Reloader:
 
     async def sync_docker(self) -> None:
         """Look at the Docker MCP Toolkit now and every `DOCKER_SYNC_S`; apply changes."""
+        first = True
         while True:
-            state = await discover()
+            # The first look reads only the enabled servers' tools, so they serve at once;
+            # the next one, straight after, the whole catalog's (once: they are cached).
+            state = await discover(cache=self._inspected, every_tool=not first)
             if state != self.docker:
                 if state.state != self.docker.state or state.detail != self.docker.detail:
                     log.info("Docker MCP Toolkit: %s (%s)", state.state, state.detail)
                 self.docker = state
                 await self.reload("the Docker MCP Toolkit changed")
-            await anyio.sleep(DOCKER_SYNC_S)
+            if not first or state.state != "ok":
+                await anyio.sleep(DOCKER_SYNC_S)
+            first = False
 
     def sources(self) -> list[SourceStatus]:
         docker = self.docker

@@ -1,9 +1,10 @@
 """The Docker MCP Toolkit as a source of servers (`docker mcp ...`, both CLI eras).
 
 Discovery starts no container: it reads the catalog (`catalog show`), the enabled servers
-(legacy `server ls --json`; profiles era `profile show default`) and, in the legacy era,
-the tool definitions of the enabled servers (`server inspect`, which reads the catalog's
-tool lists). Every catalog server lands in mcpod's catalog and search; each enabled one
+(legacy `server ls --json`; profiles era `profile show default`) and, in the legacy era
+(whose catalog has tool names only), the tool definitions (`server inspect`, which reads
+the catalog's tool lists; cached across looks, so each is read once). Every catalog
+server lands in mcpod's catalog and search; each enabled one
 becomes an upstream that runs as ONE warm, shared `docker mcp gateway run --servers NAME
 --long-lived` over stdio, instead of a gateway per client.
 
@@ -38,6 +39,8 @@ DEFAULT_PROFILE = "default"
 _VERSION = re.compile(r"v?(\d+)\.(\d+)(?:\.(\d+))?")
 
 Run = Callable[[Sequence[str]], Awaitable[tuple[int, str, str]]]
+# `server inspect` answers kept across looks: (server, its catalog tool names) -> tools
+InspectCache = dict[tuple[str, tuple[str, ...]], tuple[dict[str, Any], ...]]
 
 
 @dataclass(frozen=True)
@@ -68,14 +71,20 @@ class DockerProblem(Exception):
     """Docker cannot be used as a source; the message says why."""
 
 
-async def discover(run: Run | None = None) -> DockerState:
-    """What the Docker MCP Toolkit offers now (never raises: trouble is a state)."""
+async def discover(
+    run: Run | None = None, cache: InspectCache | None = None, *, every_tool: bool = True
+) -> DockerState:
+    """What the Docker MCP Toolkit offers now (never raises: trouble is a state).
+
+    `every_tool` False reads the tool definitions of the enabled servers only (quick: for
+    the first look, so that they are usable at once).
+    """
     docker = shutil.which("docker")
     if docker is None and run is None:
         return DockerState("absent", "docker is not on PATH")
     runner = run or _runner(docker or "docker")
     try:
-        return await _discover(runner)
+        return await _discover(runner, {} if cache is None else cache, every_tool)
     except DockerProblem as exc:
         return DockerState(_kind(str(exc)), str(exc))
     except Exception as exc:  # a format we did not foresee: a state, never a crash
@@ -86,7 +95,7 @@ async def discover(run: Run | None = None) -> DockerState:
 NO_PLUGIN = ("is not a docker command", "unknown command")  # the two docker CLI wordings
 
 
-async def _discover(run: Run) -> DockerState:
+async def _discover(run: Run, cache: InspectCache, every_tool: bool) -> DockerState:
     code, out, err = await run(["mcp", "version"])
     if code != 0 and any(marker in err for marker in NO_PLUGIN):
         raise DockerProblem(
@@ -108,13 +117,15 @@ async def _discover(run: Run) -> DockerState:
         else:
             enabled = _enabled_names(out)
     era = "profiles" if profiles else "legacy"
-    servers = await (_profiles(run) if profiles else _legacy(run, enabled))
+    servers = await (_profiles(run) if profiles else _legacy(run, enabled, cache, every_tool))
     count = sum(s.enabled for s in servers)
     detail = f"{len(servers)} servers in the catalog, {count} enabled"
     return DockerState("ok", detail, era, version, tuple(servers))
 
 
-async def _legacy(run: Run, enabled: set[str]) -> list[DockerServer]:
+async def _legacy(
+    run: Run, enabled: set[str], cache: InspectCache, every_tool: bool
+) -> list[DockerServer]:
     catalog = _json(await _checked(run, ["mcp", "catalog", "show", DOCKER_CATALOG,
                                          "--format", "json"]), "catalog show")  # fmt: skip
     registry = catalog.get("registry") if isinstance(catalog, dict) else None
@@ -124,23 +135,29 @@ async def _legacy(run: Run, enabled: set[str]) -> list[DockerServer]:
         )
     servers = {name: _server(name, entry, name in enabled) for name, entry in registry.items()
                if isinstance(entry, dict)}  # fmt: skip
-    inspected: dict[str, tuple[dict[str, Any], ...]] = {}
     limiter = anyio.CapacityLimiter(INSPECT_CONCURRENCY)
 
-    async def inspect(name: str) -> None:
-        async with limiter:
-            code, out, err = await run(["mcp", "server", "inspect", name])
-        if code == 0:
-            tools = _json(out, f"server inspect {name}").get("tools")
-            inspected[name] = tuple(_tool(t) for t in tools or () if isinstance(t, dict))
-        else:
-            log.info("docker mcp server inspect %s: %s", name, _first_line(err))
+    def key(server: DockerServer) -> tuple[str, tuple[str, ...]]:
+        return server.name, tuple(t["name"] for t in server.tools)
 
+    async def inspect(server: DockerServer) -> None:
+        async with limiter:
+            code, out, err = await run(["mcp", "server", "inspect", server.name])
+        if code == 0:
+            tools = _json(out, f"server inspect {server.name}").get("tools")
+            cache[key(server)] = tuple(_tool(t) for t in tools or () if isinstance(t, dict))
+        else:
+            log.info("docker mcp server inspect %s: %s", server.name, _first_line(err))
+
+    # The enabled servers always; the others when their catalog lists tools.
+    wanted = [s for s in servers.values()
+              if (s.enabled or (every_tool and s.tools)) and key(s) not in cache]  # fmt: skip
     async with anyio.create_task_group() as tg:
-        for name in sorted(enabled & servers.keys()):
-            tg.start_soon(inspect, name)
-    for name, tools in inspected.items():
-        servers[name] = _with_tools(servers[name], tools)
+        for server in sorted(wanted, key=lambda s: (not s.enabled, s.name)):
+            tg.start_soon(inspect, server)
+    for name, server in servers.items():
+        if key(server) in cache:
+            servers[name] = _with_tools(server, cache[key(server)])
     return sorted(servers.values(), key=lambda s: s.name)
 
 

@@ -1,8 +1,9 @@
 """One upstream MCP server: started on first need, initialized once, kept warm and shared.
 
 States: `stopped -> starting -> ready -> stopped` (by an exit, idle eviction, a failed
-health check or shutdown), `failed` / `broken` after failed starts (see `Backoff`), and
-`needs-secret` while a secret its config refers to is not set.
+health check or shutdown), `failed` / `broken` after failed starts (see `Backoff`),
+`needs-secret` while a secret its config refers to is not set, and `needs-login` while a
+remote server wants an OAuth login its stored tokens do not give (`mcpod auth NAME`).
 `reason` says why a server is in its state, for `mcpod status`.
 
 The connection is a `Channel`: mcpod's own for stdio servers (`stdio.StdioChannel`), the
@@ -36,6 +37,7 @@ from mcpod.config import MissingSecrets, SecretStore, ServerConfig, resolve
 from mcpod.daemon.upstream.backoff import Backoff
 from mcpod.daemon.upstream.channel import Channel, OnProgress
 from mcpod.daemon.upstream.lists import CHANGED_BY, LISTS, ListKind, list_all
+from mcpod.daemon.upstream.oauth import find_needs_login
 from mcpod.daemon.upstream.scopes import (
     FORWARDED_CAPABILITIES,
     Origin,
@@ -99,9 +101,8 @@ class Upstream:
         self.log_path = log_path
         self._tg = task_group
         self._hooks = hooks
-        self.state = (
-            "stopped"  # stopped | starting | ready | stopping | failed | broken | needs-secret
-        )
+        # stopped | starting | ready | stopping | failed | broken | needs-secret | needs-login
+        self.state = "stopped"
         self.state_since = time.time()
         self.reason: str | None = None  # why it is in its state, when that needs saying
         self.pid: int | None = None
@@ -234,7 +235,14 @@ class Upstream:
                 if self.state != "stopping":
                     self._exited_unexpectedly()
         except Exception as exc:
-            if was_ready or self.state == "stopping":  # not a failed start: it was told to end
+            needs_login = find_needs_login(exc)
+            if needs_login is not None and not was_ready and self.state != "stopping":
+                # Not a failed start (no backoff): it waits for `mcpod auth`, and each use
+                # tries again, so the tokens it stores are picked up without a reload.
+                self.last_error = needs_login.message
+                self._set_state("needs-login", needs_login.message)
+                log.info("server %s: %s", self.name, needs_login.message)
+            elif was_ready or self.state == "stopping":  # not a failed start: it was told to end
                 log.info("server %s: error while disconnecting: %s", self.name, describe(exc))
             else:
                 self.last_error = describe(exc)
@@ -247,7 +255,7 @@ class Upstream:
             self.pid = None
             if self.state == "stopping":
                 self._set_state("stopped", self._stop_reason)
-            elif self.state not in ("stopped", "failed", "broken"):
+            elif self.state not in ("stopped", "failed", "broken", "needs-login"):
                 state = "broken" if self.backoff.breaker_open else "failed"
                 self._set_state(state, self._backoff_note())
             if self._starting is starting:
@@ -303,7 +311,7 @@ class Upstream:
                 stack, config, errlog, startup,
                 on_notification=self._on_server_notification,
                 on_request=self._on_server_request,
-                capabilities=self._client_capabilities(),
+                capabilities=self._client_capabilities(), secrets=self._secrets,
             )  # fmt: skip
             self._channel = remote
         self.pid = self._channel.pid

@@ -56,10 +56,15 @@ def instance_key(scope: Scope, origin: Origin) -> str:
 def launch_env(
     config: ServerConfig, origin: Origin | None, *, marker: str, owner: str
 ) -> dict[str, str]:
-    """The environment of a stdio server: a safe base, the session's, the server's own."""
+    """The environment of a stdio server: a safe base, the session's, the server's own.
+
+    A Docker MCP gateway gets the daemon's whole environment as its base: `docker` reads
+    DOCKER_HOST, DOCKER_CONTEXT, DOCKER_CONFIG and the like from it, as it would in the
+    shell that started mcpod.
+    """
     session = dict(origin.env) if origin is not None else {}
-    return {**get_default_environment(), **session, **config.env, MARKER_ENV: marker,
-            OWNER_ENV: owner}  # fmt: skip
+    base = dict(os.environ) if config.source == "docker" else get_default_environment()
+    return {**base, **session, **config.env, MARKER_ENV: marker, OWNER_ENV: owner}
 
 
 def launch_cwd(config: ServerConfig, origin: Origin | None) -> str | None:

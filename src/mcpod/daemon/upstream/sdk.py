@@ -1,5 +1,5 @@
-"""The SDK's client for what it does best: streamable HTTP and SSE servers (and OAuth,
-later), behind the same `Channel` shape as mcpod's own stdio connection."""
+"""The SDK's client for what it does best: streamable HTTP and SSE servers (and their
+OAuth, see `oauth`), behind the same `Channel` shape as mcpod's own stdio connection."""
 
 from __future__ import annotations
 
@@ -14,8 +14,9 @@ from mcp.client.session import ClientSession
 from mcp.shared.jsonrpc_dispatcher import JSONRPCDispatcher
 
 from mcpod import __version__
-from mcpod.config import ServerConfig
+from mcpod.config import SecretStore, ServerConfig
 from mcpod.daemon.upstream.channel import OnProgress, OnServerNotification, OnServerRequest
+from mcpod.daemon.upstream.oauth import DaemonAuth, NeedsLogin, daemon_auth
 from mcpod.daemon.upstream.streams import WatchedReadStream
 from mcpod.daemon.upstream.transports import open_remote_transport
 from mcpod.protocol import RpcError
@@ -25,11 +26,18 @@ log = logging.getLogger(__name__)
 
 
 class SdkChannel:
-    def __init__(self, name: str, dispatcher: JSONRPCDispatcher, closed: anyio.Event) -> None:
+    def __init__(
+        self,
+        name: str,
+        dispatcher: JSONRPCDispatcher,
+        closed: anyio.Event,
+        auth: DaemonAuth | None = None,
+    ) -> None:
         self.name = name
         self.pid: int | None = None
         self.closed = closed
         self._dispatcher = dispatcher
+        self._auth = auth
 
     @classmethod
     async def open(
@@ -42,14 +50,40 @@ class SdkChannel:
         on_notification: OnServerNotification,
         on_request: OnServerRequest,
         capabilities: dict[str, Any],
+        secrets: SecretStore | None = None,
     ) -> tuple[SdkChannel, dict[str, Any]]:
         """Connect and initialize; the connection lives as long as `stack`.
 
         The server is offered the client `capabilities` mcpod can forward (the SDK
-        offers one for each callback given).
+        offers one for each callback given). With `secrets`, requests carry the server's
+        stored OAuth tokens; `NeedsLogin` when the server wants a login they do not give.
         """
+        auth = daemon_auth(config, secrets) if secrets is not None else None
+        try:
+            return await cls._open(
+                stack, config, timeout_s, auth,
+                on_notification=on_notification, on_request=on_request,
+                capabilities=capabilities,
+            )  # fmt: skip
+        except Exception:
+            if auth is not None and auth.login_needed:
+                raise NeedsLogin(config.name) from None
+            raise
+
+    @classmethod
+    async def _open(
+        cls,
+        stack: AsyncExitStack,
+        config: ServerConfig,
+        timeout_s: float,
+        auth: DaemonAuth | None,
+        *,
+        on_notification: OnServerNotification,
+        on_request: OnServerRequest,
+        capabilities: dict[str, Any],
+    ) -> tuple[SdkChannel, dict[str, Any]]:
         closed = anyio.Event()
-        read, write = await stack.enter_async_context(open_remote_transport(config))
+        read, write = await stack.enter_async_context(open_remote_transport(config, auth))
         dispatcher = JSONRPCDispatcher(WatchedReadStream(read, closed), write)
 
         async def on_message(message: Any) -> None:
@@ -75,7 +109,7 @@ class SdkChannel:
         await stack.enter_async_context(session)
         with anyio.fail_after(timeout_s):
             init = await session.initialize()
-        return cls(config.name, dispatcher, closed), init.model_dump(
+        return cls(config.name, dispatcher, closed, auth), init.model_dump(
             by_alias=True, exclude_none=True, mode="json"
         )
 
@@ -102,6 +136,14 @@ class SdkChannel:
         try:
             return await self._dispatcher.send_raw_request(method, params, opts)  # type: ignore[arg-type]
         except MCPError as exc:
+            if self._auth is not None and self._auth.login_needed:
+                # The tokens stopped working (refused, and no refresh): this connection is
+                # done; the next start finds the server in `needs-login`.
+                self.close("needs login")
+                raise RpcError(
+                    f"MCP server {self.name!r} {NeedsLogin(self.name).message}",
+                    code=exc.error.code,
+                ) from None
             raise RpcError(
                 redact(exc.error.message), code=exc.error.code, data=exc.error.data
             ) from None

@@ -1,0 +1,1 @@
+"""Test doubles for external programs that mcpod talks to (used by tests only)."""
