@@ -20,6 +20,10 @@ def server_state(home: DaemonHome, name: str) -> dict[str, Any] | None:
     return next((s for s in home.status()["servers"] if s["name"] == name), None)
 
 
+def servers_listing(home: DaemonHome) -> dict[str, Any]:
+    return {s["name"]: s for s in json.loads(home.mcpod("servers", "--json").stdout)["servers"]}
+
+
 def call(shim: ShimProcess, request_id: int, tool: str, arguments: dict[str, Any]) -> Any:
     shim.raw_request(request_id, "tools/call", {"name": tool, "arguments": arguments})
     return shim.response(request_id)
@@ -64,9 +68,16 @@ def test_a_missing_secret_is_shown_and_a_call_says_how_to_set_it(mcpod_home: Dae
         {"probe": probe_server(), "locked": {**probe_server(), "env": {"K": "${secret:LOCKED_K}"}}}
     )
     mcpod_home.start()
-    shim = ShimProcess(mcpod_home.env)
+    shown = servers_listing(mcpod_home)["locked"]
+    assert (shown["state"], "mcpod secret set LOCKED_K" in shown["reason"]) == (
+        "needs-secret",
+        True,
+    )
+    shim = ShimProcess(mcpod_home.env, "--mode", "lazy")
     try:
         shim.initialize()
+        catalog = call(shim, 9, "mcpod_catalog", {})
+        assert "needs-secret: MCP server 'locked' needs secret LOCKED_K" in str(catalog)
         wait_for(
             lambda: (server_state(mcpod_home, "locked") or {}).get("state") == "needs-secret",
             30, "needs-secret in status",

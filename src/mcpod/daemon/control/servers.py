@@ -12,19 +12,20 @@ async def servers(ctx: ControlContext, request: ServersRequest) -> ServersRespon
     rows = []
     for name, entry in sorted(ctx.catalog.entries.items()):
         upstream = ctx.pool.upstreams.get(name)
+        state, reason = upstream.shown_state() if upstream is not None else ("available", None)
         server = config.servers.get(name)
         rows.append(
             ServerRow(
                 name=name,
                 source=entry.source,
                 enabled=upstream is not None,
-                state=upstream.state if upstream is not None else "available",
+                state=state,
                 scope=server.scope if server is not None else "global",
                 title=entry.title,
                 description=entry.description,
                 category=entry.category,
                 tools=len(entry.lists["tools"]) if entry.indexed else None,
-                reason=upstream.reason if upstream is not None else None,
+                reason=reason,
             )
         )
     listed = {row.name for row in rows}

@@ -234,7 +234,9 @@ class MetaTools:
 
     def _state(self, name: str, session: MetaSession) -> str:
         upstream = self._pool.upstreams.get(name)
-        state = upstream.state if upstream else "unknown"
+        state, reason = upstream.shown_state() if upstream else ("unknown", None)
+        if state == "needs-secret" and reason:  # the model can tell the user what to run
+            state = f"{state}: {reason}"
         return f"{state}, active" if name in session.surface.visible() else state
 
 

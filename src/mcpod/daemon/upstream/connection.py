@@ -493,11 +493,28 @@ class Upstream:
             f"MCP server {self.name!r} is not available: {reason}. Its log: {self.log_path}"
         )
 
+    def shown_state(self) -> tuple[str, str | None]:
+        """The state and reason to show: a stopped server that cannot start for want of a
+        secret says so before anyone tries it (read afresh: `mcpod secret set` clears it)."""
+        if self.state not in ("stopped", "needs-secret"):
+            return self.state, self.reason
+        try:
+            resolve(self.config, self._secrets, os.environ)
+        except MissingSecrets as exc:
+            if exc.secrets:  # a variable may yet come from the session that starts it
+                return "needs-secret", exc.message
+        except ConfigError:
+            pass
+        if self.state == "needs-secret":
+            return "stopped", "its secrets are set now; starts on next use"
+        return self.state, self.reason
+
     def status(self) -> ServerStatus:
+        state, reason = self.shown_state()
         return ServerStatus(
             name=self.name,
             transport=self.config.transport,
-            state=self.state,
+            state=state,
             pid=self.pid,
             calls=self.calls,
             errors=self.errors,
@@ -506,7 +523,7 @@ class Upstream:
             started_at=self.started_at,
             last_error=self.last_error,
             log=str(self.log_path),
-            reason=self.reason,
+            reason=reason,
             state_since=self.state_since,
             failures=self.backoff.failures,
             retry_at=self.backoff.retry_at_wall() if self.state in ("failed", "broken") else None,
