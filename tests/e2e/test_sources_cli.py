@@ -53,6 +53,7 @@ def test_an_added_server_with_a_secret_serves_and_the_secret_shows_nowhere(
     status = mcpod_home.mcpod("status", "--json").stdout + mcpod_home.mcpod("status").stdout
     listing = mcpod_home.mcpod("secret", "ls", "--json").stdout
     assert json.loads(listing)["secrets"] == [{"name": "VAULT_VAULT_TOKEN", "servers": ["vault"]}]
+    assert json.loads(listing)["backend"].endswith("secrets.json"), "no keyring on this machine"
     for text in (status, listing, mcpod_home.daemon_log(), added.stdout):
         assert secret not in text
 
@@ -155,3 +156,28 @@ def test_admin_tools_only_for_an_admin_profile_and_secrets_stay_write_only(
     finally:
         plain.close()
         admin.close()
+
+
+def test_with_an_os_keyring_the_value_lives_there_and_still_reaches_the_server(
+    mcpod_home: DaemonHome,
+) -> None:
+    ring = mcpod_home.home / "keyring.json"
+    mcpod_home.env.update(
+        PYTHON_KEYRING_BACKEND="tests.servers.file_keyring.FileKeyring", TEST_KEYRING_FILE=str(ring)
+    )
+    mcpod_home.write_config({"locked": {**probe_server(), "env": {"K": "${secret:RING_K}"}}})
+    mcpod_home.start()
+    setter = subprocess.run(
+        [sys.executable, "-m", "mcpod", "secret", "set", "RING_K"],
+        input="from-the-ring\n", env=mcpod_home.env, capture_output=True, text=True, timeout=30,
+    )  # fmt: skip
+    assert setter.returncode == 0 and "OS keyring (FileKeyring)" in setter.stdout, setter.stderr
+    assert "from-the-ring" not in (mcpod_home.home / "secrets.json").read_text()
+    assert "from-the-ring" in ring.read_text()
+    shim = ShimProcess(mcpod_home.env)
+    try:
+        shim.initialize()
+        answer = call(shim, 1, "locked__env_var", {"name": "K"})
+        assert answer["result"]["content"][0]["text"] == "from-the-ring", answer
+    finally:
+        shim.close()

@@ -62,7 +62,7 @@ def _set(store: object, name: str) -> int:
         print("mcpod secret: empty value; nothing stored", file=sys.stderr)
         return 1
     store.set(name, value)
-    print(f"stored {name} in {store.path} (servers using it pick it up at their next start)")
+    print(f"stored {name} in {store.backend} (servers using it pick it up at their next start)")
     return 0
 
 
@@ -76,13 +76,14 @@ def _list(store: object, config_file: object, as_json: bool) -> int:
     used, missing = secret_usage(store, config)
     if as_json:
         rows = [{"name": name, "servers": servers} for name, servers in used.items()]
-        shown = {"secrets": rows, "missing": sorted(missing), "file": str(store.path)}
+        shown = {"secrets": rows, "missing": sorted(missing), "file": str(store.path),
+                 "backend": store.backend}  # fmt: skip
         print(json.dumps(shown, indent=2))
         return 0
     for name, servers in used.items():
         print(f"{name:<32} {', '.join(servers) or '(no server refers to it)'}")
     for name, servers in missing.items():
         print(f"{name:<32} MISSING, needed by {', '.join(servers)}: mcpod secret set {name}")
-    if not used and not missing:
-        print(f"no secrets stored ({store.path})")
+    print(f"(values kept in {store.backend})" if used or missing else
+          f"no secrets stored ({store.backend})")  # fmt: skip
     return 0

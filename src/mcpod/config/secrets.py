@@ -1,7 +1,9 @@
 """The secret store, and `${env:NAME}` / `${secret:NAME}` references in config values.
 
 Secrets live in one 0600 JSON file next to the config (`secrets.json`), written
-atomically; the config file holds only references, so it can be shared, diffed and
+atomically, or (with the `keyring` extra installed and a usable OS keyring: Secret
+Service, macOS Keychain) in the keyring, the file then keeping only their names. The
+config file holds only references, so it can be shared, diffed and
 backed up without leaking a token. References are resolved when a server starts (never
 at load), so a config snapshot, its repr and its diff never hold a secret value; each
 value resolved is registered with `redact`, so it is masked in every error and log line.
@@ -9,10 +11,13 @@ value resolved is registered with `redact`, so it is masked in every error and l
 
 from __future__ import annotations
 
+import builtins
+import contextlib
 import json
 import os
 import re
 from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from pathlib import Path
 from typing import Any
 
@@ -42,9 +47,15 @@ class MissingSecrets(ConfigError):
         super().__init__(f"MCP server {server!r} " + "; ".join(parts))
 
 
+KEYRING_SERVICE = "mcpod"
+
+
 class SecretStore:
-    """The 0600 file of named secret values. Read afresh on each use: `mcpod secret set`
-    takes effect at the next server start, without a reload."""
+    """Named secret values: in the 0600 file, or in the OS keyring when there is one.
+
+    Read afresh on each use: `mcpod secret set` takes effect at the next server start,
+    without a reload. Values already in the file stay readable when a keyring appears.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -52,39 +63,94 @@ class SecretStore:
     def __repr__(self) -> str:
         return f"SecretStore({self.path})"  # never the values
 
-    def _load(self) -> dict[str, str]:
+    @property
+    def backend(self) -> str:
+        ring = _keyring()
+        return f"OS keyring ({type(ring.get_keyring()).__name__})" if ring else str(self.path)
+
+    def _load(self) -> tuple[dict[str, str], builtins.set[str]]:
+        """The values kept in the file, and the names kept in the keyring."""
         try:
             raw = json.loads(self.path.read_bytes())
         except FileNotFoundError:
-            return {}
+            return {}, set()
         except (OSError, ValueError) as exc:
             raise ConfigError(f"{self.path}: cannot read the secret store: {exc}") from None
         values = raw.get("secrets") if isinstance(raw, dict) else None
         if not isinstance(values, dict):
             raise ConfigError(f"{self.path}: not a secret store (no 'secrets' object)")
-        return {k: v for k, v in values.items() if isinstance(k, str) and isinstance(v, str)}
+        in_keyring = raw.get("keyring")
+        return (
+            {k: v for k, v in values.items() if isinstance(k, str) and isinstance(v, str)},
+            {n for n in in_keyring if isinstance(n, str)}
+            if isinstance(in_keyring, list)
+            else set(),
+        )
 
     def names(self) -> list[str]:
-        return sorted(self._load())
+        values, in_keyring = self._load()
+        return sorted(values.keys() | in_keyring)
 
     def get(self, name: str) -> str | None:
-        return self._load().get(name)
+        values, in_keyring = self._load()
+        if name in values or name not in in_keyring:
+            return values.get(name)
+        ring = _keyring()
+        if ring is None:
+            raise ConfigError(
+                f"secret {name} is in the OS keyring, which cannot be reached now (is the "
+                "`keyring` package installed and the keyring unlocked?)"
+            )
+        value: str | None = ring.get_password(KEYRING_SERVICE, name)
+        return value
 
     def set(self, name: str, value: str) -> None:
         check_name(name)
-        values = self._load()
-        values[name] = value
-        self._write(values)
+        values, in_keyring = self._load()
+        ring = _keyring()
+        if ring is not None:
+            ring.set_password(KEYRING_SERVICE, name, value)
+            values.pop(name, None)
+            in_keyring.add(name)
+        else:
+            values[name] = value
+            in_keyring.discard(name)
+        self._write(values, in_keyring)
 
     def remove(self, name: str) -> bool:
-        values = self._load()
-        if values.pop(name, None) is None:
-            return False
-        self._write(values)
-        return True
+        values, in_keyring = self._load()
+        found = values.pop(name, None) is not None or name in in_keyring
+        if name in in_keyring:
+            in_keyring.discard(name)
+            ring = _keyring()
+            if ring is not None:
+                with contextlib.suppress(Exception):  # gone already: what `remove` wants
+                    ring.delete_password(KEYRING_SERVICE, name)
+        if found:
+            self._write(values, in_keyring)
+        return found
 
-    def _write(self, values: dict[str, str]) -> None:
-        write_atomically(self.path, json.dumps({"version": 1, "secrets": values}, indent=2) + "\n")
+    def _write(self, values: dict[str, str], in_keyring: AbstractSet[str]) -> None:
+        document: dict[str, Any] = {"version": 1, "secrets": values}
+        if in_keyring:
+            document["keyring"] = sorted(in_keyring)
+        write_atomically(self.path, json.dumps(document, indent=2) + "\n")
+
+
+def _keyring() -> Any | None:
+    """The `keyring` module when it is installed and has a usable backend (not the
+    "fail" / "null" ones a headless machine gets); `MCPOD_SECRET_BACKEND=file` opts out."""
+    if os.environ.get("MCPOD_SECRET_BACKEND") == "file":
+        return None
+    try:
+        import keyring
+        from keyring.backends import fail, null
+    except ImportError:
+        return None
+    backend = keyring.get_keyring()
+    if isinstance(backend, fail.Keyring | null.Keyring):
+        return None
+    return keyring
 
 
 def secret_usage(

@@ -72,3 +72,32 @@ def test_a_missing_secret_says_which_command_sets_it(tmp_path: Path) -> None:
 )  # fmt: skip
 def test_what_looks_like_a_credential(key: str, secret: bool) -> None:
     assert looks_secret(key) is secret
+
+
+def test_with_a_keyring_values_go_there_and_the_file_keeps_only_names(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import keyring
+
+    from tests.servers.file_keyring import FileKeyring
+
+    store = SecretStore(tmp_path / "secrets.json")
+    store.set("OLD", "from-before")  # no keyring yet: in the file
+    monkeypatch.setenv("TEST_KEYRING_FILE", str(tmp_path / "ring.json"))
+    before = keyring.get_keyring()
+    keyring.set_keyring(FileKeyring())
+    try:
+        store.set("GH_TOKEN", "ghp_in_the_ring")
+        assert "ghp_in_the_ring" not in (tmp_path / "secrets.json").read_text()
+        assert "ghp_in_the_ring" in (tmp_path / "ring.json").read_text()
+        assert store.names() == ["GH_TOKEN", "OLD"]
+        assert store.get("GH_TOKEN") == "ghp_in_the_ring"
+        assert store.get("OLD") == "from-before", "file values stay readable"
+        assert "OS keyring (FileKeyring)" in store.backend
+        assert store.remove("GH_TOKEN") and store.get("GH_TOKEN") is None
+        assert "ghp_in_the_ring" not in (tmp_path / "ring.json").read_text()
+        store.set("LOST", "x")
+    finally:
+        keyring.set_keyring(before)
+    with pytest.raises(ConfigError, match="OS keyring, which cannot be reached"):
+        store.get("LOST")  # the index says keyring; there is none now
