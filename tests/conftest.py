@@ -100,8 +100,15 @@ class DaemonHome:
         return {"MCPOD_HOME": str(self.home), "PATH": os.environ.get("PATH", "")}
 
     def daemon_log(self) -> str:
+        """Everything the daemon logged: its stderr files and its structured log."""
         logs = [self.home / "daemon-fg.log", self.home / "logs" / "daemon.log"]
-        return "\n".join(p.read_text(errors="replace") for p in logs if p.exists())
+        texts = [p.read_text(errors="replace") for p in logs if p.exists()]
+        events = self.home / "logs" / "daemon.jsonl"
+        if events.exists():
+            for line in events.read_text(errors="replace").splitlines():
+                with contextlib.suppress(ValueError):
+                    texts.append(json.loads(line)["message"])
+        return "\n".join(texts)
 
 
 def wait_for(predicate: Any, timeout: float, what: str) -> None:

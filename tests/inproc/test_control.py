@@ -48,7 +48,11 @@ async def test_tools_and_search_answer_from_an_empty_catalog() -> None:
         (b'{"id": 1, "method": "tools", "params": {"server": "nope"}}', ErrorCode.INVALID_PARAMS,
          "no server named 'nope'"),
         (b'{"id": 1, "method": "start", "params": {"servers": ["nope"]}}',
-         ErrorCode.INVALID_PARAMS, "no enabled server named 'nope'"),
+         ErrorCode.UNKNOWN_SERVER, "no enabled server named 'nope'"),
+        (b'{"id": 1, "method": "restart", "params": {"servers": []}}',
+         ErrorCode.INVALID_PARAMS, "servers"),
+        (b'{"id": 1, "method": "call", "params": {"server": "nope", "tool": "t"}}',
+         ErrorCode.UNKNOWN_SERVER, "no enabled server named 'nope'"),
     ],
 )  # fmt: skip
 async def test_a_bad_control_request_gets_an_error_and_the_connection_goes_on(

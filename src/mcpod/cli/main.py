@@ -13,27 +13,29 @@ COMMANDS = {
     "stop": ("mcpod.cli.stop", "ask the running daemon to stop, and wait until it has"),
     "status": ("mcpod.cli.status", "show the daemon, its sessions and servers"),
     "check": ("mcpod.cli.check", "open a real session through mcpod-shim and list its tools"),
-    "servers": (
-        "mcpod.cli.servers",
-        "list every server: configured, and from the Docker MCP Toolkit",
-    ),
+    "servers": ("mcpod.cli.servers", "every server: configured, and from the Docker MCP Toolkit"),
+    "start": ("mcpod.cli.servers_cmd", "start servers now and wait until they are up"),
+    "restart": ("mcpod.cli.servers_cmd", "restart servers (every instance)"),
+    "call": ("mcpod.cli.call", "call one tool of one server: mcpod call SERVER TOOL --args JSON"),
+    "logs": ("mcpod.cli.logs", "the daemon's log, or a server's (-f follows)"),
+    "doctor": ("mcpod.cli.doctor", "check the setup and say how to fix each problem"),
     "tools": ("mcpod.cli.tools", "list the catalog's tools (no server is started)"),
     "search": ("mcpod.cli.search", "search the catalog's tools"),
     "reload": ("mcpod.cli.reload", "read the config file again and apply what changed"),
     "add": ("mcpod.cli.add", "add a server: -- COMMAND ARGS..., -- docker run ..., or --url URL"),
     "remove": ("mcpod.cli.add", "remove a server from mcpod's config"),
+    "auth": ("mcpod.cli.auth", "log in to a remote server (OAuth)"),
     "secret": ("mcpod.cli.secret", "store, list or delete the secrets configs refer to"),
     "import": ("mcpod.cli.import_cmd", "add the MCP servers of your AI clients to mcpod's config"),
-    "install": (
-        "mcpod.cli.install",
-        "make a client use mcpod: one mcpod-shim entry, after a backup",
-    ),
+    "install": ("mcpod.cli.install", "make a client use mcpod (one mcpod-shim entry)"),
     "uninstall": ("mcpod.cli.install", "put back a client's servers from its backup"),
     "shim": ("mcpod.cli.shim_cmd", "the stdio shim (same as mcpod-shim)"),
     "service": ("mcpod.cli.service", "install or remove mcpod as a systemd/launchd user service"),
 }
 # Commands that share a module with another: (arguments function, run function).
 ENTRY_POINTS = {
+    "start": ("add_start_arguments", "run_start"),
+    "restart": ("add_restart_arguments", "run_restart"),
     "remove": ("add_remove_arguments", "run_remove"),
     "uninstall": ("add_uninstall_arguments", "run_uninstall"),
 }

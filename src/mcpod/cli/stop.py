@@ -1,4 +1,8 @@
-"""`mcpod stop`: ask the daemon to stop, then wait until its process has exited."""
+"""`mcpod stop`: ask the daemon to stop, then wait until its process has exited.
+
+`mcpod stop SERVER...` stops those servers instead (see `mcpod.cli.servers_cmd`).
+Exit status: 0 stopped (or not running), 1 still running after `--timeout`.
+"""
 
 from __future__ import annotations
 
@@ -10,10 +14,17 @@ STOP_WAIT_S = 30.0
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("servers", nargs="*", metavar="SERVER",
+                        help="stop these servers, not the daemon")  # fmt: skip
     parser.add_argument("--timeout", type=float, default=STOP_WAIT_S, help="seconds to wait")
+    parser.add_argument("--json", action="store_true", help="machine-readable output (servers)")
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.servers:
+        from mcpod.cli.servers_cmd import run_stop_servers
+
+        return run_stop_servers(args)
     from mcpod.client import ControlClient
     from mcpod.protocol import McpodError, resolve_paths
 

@@ -100,6 +100,7 @@ class Daemon:
                 registry=self.registry,
                 catalog=self.catalog,
                 pool=self.pool,
+                stats=store.stats,
                 sessions=self.sessions.describe,
                 started_at=started_at,
                 started_monotonic=time.monotonic(),

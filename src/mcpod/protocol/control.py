@@ -8,7 +8,7 @@ reads a newer daemon's answers and the other way round.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
 
@@ -38,6 +38,22 @@ class StartRequest(msgspec.Struct, frozen=True):
 
 class ReloadRequest(msgspec.Struct, frozen=True):
     """Read the config file again and apply what changed (as a file change or SIGHUP does)."""
+
+
+class StopServersRequest(msgspec.Struct, frozen=True):
+    """Stop these servers (every instance); they start again on next use."""
+
+    servers: Annotated[list[str], msgspec.Meta(min_length=1)]
+
+
+class RestartRequest(msgspec.Struct, frozen=True):
+    servers: Annotated[list[str], msgspec.Meta(min_length=1)]
+
+
+class CallRequest(msgspec.Struct, frozen=True):
+    server: Annotated[str, msgspec.Meta(min_length=1)]
+    tool: Annotated[str, msgspec.Meta(min_length=1)]
+    arguments: dict[str, Any] = {}
 
 
 class ToolsRequest(msgspec.Struct, frozen=True):
@@ -149,6 +165,11 @@ class ToolRow(msgspec.Struct, frozen=True, kw_only=True):
     exposed: str  # the name a session in `all` mode sees: server__tool
     description: str
     tokens: int
+
+
+class CallResponse(msgspec.Struct, frozen=True):
+    result: dict[str, Any]  # the server's CallToolResult, as it wrote it
+    ms: float
 
 
 class ServerTools(msgspec.Struct, frozen=True, kw_only=True):

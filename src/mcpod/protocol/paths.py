@@ -57,7 +57,13 @@ class Paths:
 
     @property
     def daemon_log(self) -> Path:
+        """The daemon's stdout/stderr when a shim started it: its warnings and crashes."""
         return self.log_dir / "daemon.log"
+
+    @property
+    def event_log(self) -> Path:
+        """The daemon's structured log: one JSON object per line, rotated (`mcpod logs`)."""
+        return self.log_dir / "daemon.jsonl"
 
     def server_log(self, server: str) -> Path:
         return self.log_dir / "servers" / f"{server}.log"

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from mcpod.daemon.catalog import Catalog
 from mcpod.daemon.sources import Registry
+from mcpod.daemon.store import CallStats
 from mcpod.daemon.upstream import Pool
 from mcpod.protocol import Paths
 from mcpod.protocol.control import ReloadResponse, SessionStatus, SourceStatus
@@ -19,6 +20,7 @@ class ControlContext:
     registry: Registry
     catalog: Catalog
     pool: Pool
+    stats: CallStats
     sessions: Callable[[], list[SessionStatus]]
     started_at: float  # wall clock, for display
     started_monotonic: float  # for the uptime

@@ -15,24 +15,28 @@ import anyio
 import anyio.abc
 import msgspec
 
+from mcpod.daemon.control.call import call
 from mcpod.daemon.control.context import ControlContext
+from mcpod.daemon.control.lifecycle import restart, start, stop_servers
 from mcpod.daemon.control.ping import ping
 from mcpod.daemon.control.reload import reload
 from mcpod.daemon.control.search import search
 from mcpod.daemon.control.servers import servers
 from mcpod.daemon.control.shutdown import shutdown
-from mcpod.daemon.control.start import start
 from mcpod.daemon.control.status import status
 from mcpod.daemon.control.tools import tools
 from mcpod.protocol import ErrorCode, LineSplitter, McpodError, Oversized
 from mcpod.protocol.control import (
+    CallRequest,
     PingRequest,
     ReloadRequest,
+    RestartRequest,
     SearchRequest,
     ServersRequest,
     ShutdownRequest,
     StartRequest,
     StatusRequest,
+    StopServersRequest,
     ToolsRequest,
 )
 
@@ -50,6 +54,9 @@ VERBS: dict[str, tuple[type[msgspec.Struct], Verb]] = {
     "search": (SearchRequest, search),
     "reload": (ReloadRequest, reload),
     "servers": (ServersRequest, servers),
+    "stop_servers": (StopServersRequest, stop_servers),
+    "restart": (RestartRequest, restart),
+    "call": (CallRequest, call),
 }
 
 

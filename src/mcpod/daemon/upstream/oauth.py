@@ -37,7 +37,7 @@ from urllib.parse import parse_qs, urlsplit
 import anyio
 import anyio.abc
 import httpx2
-from mcp.client.auth import AuthorizationCodeResult, OAuthClientProvider, OAuthFlowError
+from mcp.client.auth import AuthorizationCodeResult, OAuthClientProvider
 from mcp.shared.auth import (
     OAuthClientInformationFull,
     OAuthClientMetadata,
@@ -49,8 +49,7 @@ from pydantic import AnyUrl, ValidationError
 
 from mcpod import __version__
 from mcpod.config import SecretStore, ServerConfig
-from mcpod.protocol import ConfigError
-from mcpod.protocol.redact import remember_secret
+from mcpod.protocol.redact import redact, remember_secret
 
 log = logging.getLogger(__name__)
 
@@ -117,14 +116,23 @@ class SecretTokenStorage:
     """The SDK's `TokenStorage` on mcpod's secret store (read afresh on each use).
 
     `ignore_stored_tokens`: behave as if no token were stored (a fresh login), while the
-    stored ones stay until new ones replace them.
+    stored ones stay until new ones replace them. `redirect_uri`: a stored registration
+    made for another redirect URI is not offered (the flow registers afresh).
     """
 
-    def __init__(self, store: SecretStore, server: str, *, ignore_stored_tokens: bool = False):
+    def __init__(
+        self,
+        store: SecretStore,
+        server: str,
+        *,
+        ignore_stored_tokens: bool = False,
+        redirect_uri: str | None = None,
+    ) -> None:
         self.store = store
         self.server = server
         self.tokens_name, self.client_name, self.metadata_name = secret_names(server)
         self._ignore_tokens = ignore_stored_tokens
+        self._redirect_uri = redirect_uri
 
     def __repr__(self) -> str:
         return f"SecretTokenStorage({self.server!r}, {self.store!r})"
@@ -168,6 +176,14 @@ class SecretTokenStorage:
         self._ignore_tokens = False
 
     async def get_client_info(self) -> OAuthClientInformationFull | None:
+        client = self.stored_client()
+        if client is not None and self._redirect_uri is not None:
+            registered = [str(uri) for uri in client.redirect_uris or []]
+            if self._redirect_uri not in registered:
+                return None
+        return client
+
+    def stored_client(self) -> OAuthClientInformationFull | None:
         record = self._read(self.client_name)
         if record is None:
             return None
@@ -465,11 +481,10 @@ async def login(
         )
     assert config.url is not None
     use_browser = can_open_browser() if browser is None else browser
-    try:
-        callback = await CallbackListener.open(port)
-    except OSError as exc:
-        raise LoginFailed(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}") from None
-    storage = SecretTokenStorage(store, config.name, ignore_stored_tokens=True)
+    callback = await _listen(SecretTokenStorage(store, config.name), port)
+    storage = SecretTokenStorage(
+        store, config.name, ignore_stored_tokens=True, redirect_uri=callback.redirect_uri
+    )
     authorized = False
 
     async def redirect(url: str) -> None:
@@ -510,6 +525,22 @@ async def login(
         raise LoginFailed("the server did not ask for a login (it may need none)")
 
 
+async def _listen(storage: SecretTokenStorage, port: int) -> CallbackListener:
+    """The loopback listener: on `port`, else on the port of the stored registration's
+    redirect URI (so it can be used again), else on any free port."""
+    if not port:
+        client = storage.stored_client()
+        for uri in (client.redirect_uris or []) if client else []:
+            url = urlsplit(str(uri))
+            if url.hostname == "127.0.0.1" and url.path == "/callback" and url.port:
+                with contextlib.suppress(OSError):
+                    return await CallbackListener.open(url.port)
+    try:
+        return await CallbackListener.open(port)
+    except OSError as exc:
+        raise LoginFailed(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}") from None
+
+
 def _login_failure(exc: BaseException) -> LoginFailed | None:
     while isinstance(exc, BaseExceptionGroup) and len(exc.exceptions) == 1:
         exc = exc.exceptions[0]
@@ -517,13 +548,7 @@ def _login_failure(exc: BaseException) -> LoginFailed | None:
         return exc
     if isinstance(exc, TimeoutError):
         return LoginFailed("timed out talking to the server")
-    if isinstance(exc, OAuthFlowError | httpx2.HTTPError | ConfigError | OSError):
-        from mcpod.protocol.redact import redact
-
-        return LoginFailed(redact(f"{type(exc).__name__}: {exc}"))
-    if isinstance(exc, Exception):
-        from mcpod.protocol.redact import redact
-
+    if isinstance(exc, Exception):  # OAuthFlowError, httpx2.HTTPError, ConfigError, OSError..
         return LoginFailed(redact(f"{type(exc).__name__}: {exc}"))
     return None
 

@@ -92,6 +92,13 @@ class Pool:
         own = instance_key("session", Origin(session_id))
         return [u for (_, key), u in self.instances.items() if key == own]
 
+    async def stop_server(self, name: str, why: str) -> None:
+        """Stop every instance of a server (it starts again on next use)."""
+        instances = [self.get(name), *(u for (n, _), u in self.instances.items() if n == name)]
+        async with anyio.create_task_group() as tg:
+            for upstream in instances:
+                tg.start_soon(upstream.stop, why)
+
     async def evict(self, upstream: Upstream, why: str) -> None:
         """Stop an idle instance; a private one is forgotten too (made again if needed)."""
         if upstream.key and self.instances.get((upstream.name, upstream.key)) is upstream:
