@@ -6,7 +6,8 @@ the same three upstreams: client-side start-up and RSS, session-ready time, tool
 latency (small and 1 MiB), throughput with 10 sessions, total memory for 1/5/10
 sessions, and the initial tools/list token footprint. Then load (50 concurrent sessions,
 zero lost or misrouted answers asserted: bench/load.py) and lazy exposure on the real
-Docker catalog (bench/catalog.py). Writes bench/results/latest.{json,md}.
+Docker catalog (bench/catalog.py), and `mcpod status` wall time (bench/status.py).
+Writes bench/results/latest.{json,md}.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import Any
 
 import psutil
 
-from bench import catalog, load, peers
+from bench import catalog, load, peers, status
 from bench.harness import ROOT
 
 
@@ -56,12 +57,18 @@ def main() -> int:
     results["sdk_import"] = sdk_import(5 if args.quick else 10)
     results["load"] = load.run(50, 50 if args.quick else 200)
     results["catalog"] = catalog.run()
+    results["status"] = status.run(10 if args.quick else 20)
     results["seconds"] = round(time.perf_counter() - started)
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
     (out / "latest.json").write_text(json.dumps(results, indent=2))
     report = "\n".join(
-        [render(results), load.render(results["load"]), catalog.render(results["catalog"])]
+        [
+            render(results),
+            load.render(results["load"]),
+            catalog.render(results["catalog"]),
+            status.render(results["status"]),
+        ]
     )
     (out / "latest.md").write_text(report)
     print(report)

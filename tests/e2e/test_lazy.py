@@ -197,3 +197,17 @@ def test_profiles_and_client_defaults_choose_the_surface(mcpod_home: DaemonHome)
         assert "unknown profile 'nosuch'" in client_default.response(5)["error"]["message"]
     finally:
         client_default.close()
+
+
+@pytest.mark.anyio
+async def test_lazy_mode_hides_tools_only_prompts_and_resources_stay_listed(
+    daemon: DaemonHome,
+) -> None:
+    async with Client(daemon.shim_params("--mode", "lazy"), mode="legacy", cache=None) as client:
+        assert {t.name for t in (await client.list_tools()).tools} == META
+        prompts = {p.name for p in (await client.list_prompts()).prompts}
+        assert "everything__simple-prompt" in prompts, "no activation needed for prompts"
+        resources = (await client.list_resources()).resources
+        assert any(str(r.uri).startswith("demo://resource/static/") for r in resources)
+        read = await client.read_resource(resources[0].uri)
+        assert read.contents, "a listed resource can be read without activating its server"

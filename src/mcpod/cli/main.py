@@ -45,7 +45,9 @@ def _entry_points(name: str) -> tuple[str, str]:
     return ENTRY_POINTS.get(name, ("add_arguments", "run"))
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The parser; with `only`, that command's options alone are set up, so that a quick
+    command (`mcpod status`) imports its own module and no other."""
     parser = argparse.ArgumentParser(
         prog="mcpod", description="One per-user daemon for all your MCP servers."
     )
@@ -53,8 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (module, help_text) in COMMANDS.items():
         command = sub.add_parser(name, help=help_text, description=help_text)
-        setup = getattr(importlib.import_module(module), _entry_points(name)[0])
-        setup(command)
+        if only is None or name == only:
+            setup = getattr(importlib.import_module(module), _entry_points(name)[0])
+            setup(command)
     return parser
 
 
@@ -64,7 +67,11 @@ def main(argv: list[str] | None = None) -> int:
         from mcpod.shim.__main__ import main as shim_main
 
         return shim_main(argv[1:])
-    parser = build_parser()
+    if argv in (["--version"], ["-V"]):  # without building the parser (every module)
+        print(f"mcpod {__version__}")
+        return 0
+    first = next((a for a in argv if not a.startswith("-")), None)
+    parser = build_parser(first if first in COMMANDS else None)
     # `mcpod add NAME [options] -- COMMAND ARGS...`: argparse cannot take options between a
     # positional and a `--`, so everything after the first `--` is the command, as it is.
     tail = argv[argv.index("--") + 1 :] if "--" in argv else None

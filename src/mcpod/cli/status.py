@@ -36,24 +36,29 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"running": True, **status}, indent=2))
     else:
-        import msgspec
+        from mcpod.cli.output import Fields
 
-        from mcpod.protocol.control import StatusResponse
-
-        print(render(msgspec.convert(status, StatusResponse)))
+        # Read as the StatusResponse it is, without importing msgspec or typing: `mcpod
+        # status` is meant to take well under 100 ms.
+        print(render(Fields(status)))  # type: ignore[arg-type]
     return 0
 
 
 def render(status: StatusResponse) -> str:
+    from mcpod.cli.output import table
+
+    own = status.daemon or {}
+    memory = f"  rss {_mib(own.get('rss_bytes'))}" if own.get("rss_bytes") else ""
     lines = [
         f"mcpod {status.version}  pid {status.pid}  up {_duration(status.uptime_s)}  "
-        f"sessions {status.sessions}",
+        f"sessions {status.sessions}{memory}",
         f"config  {status.config}",
         f"socket  {status.socket}",
         *(_source(source) for source in status.sources),
         "",
     ]
-    rows = [("SERVER", "SCOPE", "STATE", "PID", "TOOLS", "CALLS", "ERRORS", "SESSIONS", "NOTE")]
+    rows = [("SERVER", "SCOPE", "STATE", "PID", "TOOLS", "CALLS", "ERRORS", "P50/P95 MS", "MEM",
+             "SESSIONS", "NOTE")]  # fmt: skip
     for server in status.servers:
         rows.append(
             (
@@ -64,17 +69,24 @@ def render(status: StatusResponse) -> str:
                 str(server.tools if server.tools is not None else "-"),
                 str(server.calls),
                 str(server.errors),
+                _latency(server.p50_ms, server.p95_ms),
+                _mib(server.rss_bytes),
                 _sessions(server.sessions),
                 server.reason or server.last_error or "",
             )
         )
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
-    for row in rows:
-        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
-        lines.append("  ".join([*cells, row[-1]]).rstrip())
+    lines.append(table(rows, state_column=2))
     if len(rows) == 1:
         lines.append(f"(no servers configured: add some to {status.config})")
     return "\n".join(lines)
+
+
+def _latency(p50: float | None, p95: float | None) -> str:
+    return "-" if p50 is None or p95 is None else f"{p50:g}/{p95:g}"
+
+
+def _mib(size: float | int | None) -> str:
+    return "-" if not size else f"{size / 2**20:.0f}M"
 
 
 def _source(source: SourceStatus) -> str:

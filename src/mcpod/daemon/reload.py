@@ -152,10 +152,10 @@ class Reloader:
         for session in self._sessions:
             if session.era is None:
                 continue  # its surface is chosen at its first request, from the new config
-            before = session.surface.visible()
+            before = (session.surface.visible(), session.surface.allowed)
             session.surface = self._surface_for(session)
-            after = session.surface.visible()
-            if before != after or after & touched:
+            after = (session.surface.visible(), session.surface.allowed)
+            if before != after or after[1] & touched:
                 for kind in ("tools", "prompts", "resources"):
                     await session.notify_list_changed(kind, force=kind == "tools")
 

@@ -92,6 +92,12 @@ class ServerStatus(msgspec.Struct, frozen=True, kw_only=True):
     scope: str = "global"  # global | session | project
     instance: str | None = None  # None: the shared instance; "session <id>", "project <dir>"
     sessions: list[str] = []  # the open sessions this instance has served
+    uptime_s: float | None = None  # while it runs
+    restarts: int = 0  # starts after the first
+    rss_bytes: int | None = None  # its whole process tree, while it runs
+    cpu_percent: float | None = None  # since the previous `status` (first: 0.0)
+    p50_ms: float | None = None  # call latency, over every call the store has counted
+    p95_ms: float | None = None
 
 
 class SessionStatus(msgspec.Struct, frozen=True, kw_only=True):
@@ -138,6 +144,7 @@ class StatusResponse(msgspec.Struct, frozen=True, kw_only=True):
     servers: list[ServerStatus] = []
     config_error: str | None = None  # the last reload failed: the previous config still runs
     sources: list[SourceStatus] = []
+    daemon: dict[str, float | int | None] = {}  # rss_bytes, cpu_percent, threads, open_files
 
 
 class ShutdownResponse(msgspec.Struct, frozen=True):

@@ -10,10 +10,11 @@ import time
 
 from mcpod.daemon.control.context import ControlContext
 from mcpod.daemon.upstream import Origin
+from mcpod.daemon.upstream.scopes import CONTROL_SESSION
 from mcpod.protocol import ErrorCode, McpodError
 from mcpod.protocol.control import CallRequest, CallResponse
 
-CONTROL_ORIGIN = Origin(session_id="control")
+CONTROL_ORIGIN = Origin(session_id=CONTROL_SESSION)
 
 
 async def call(ctx: ControlContext, request: CallRequest) -> CallResponse:

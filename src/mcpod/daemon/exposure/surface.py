@@ -29,6 +29,14 @@ class Surface:
             return self.allowed
         return frozenset((self.always_on | self.active) & self.allowed)
 
+    def listing(self, kind: str) -> frozenset[str]:
+        """The servers whose `kind` (tools, prompts, resources) this session lists.
+
+        Lazy mode hides tools only: prompts and resources cost the model no context
+        until the user picks one, so those of every allowed server stay listed.
+        """
+        return self.visible() if kind == "tools" else self.allowed
+
     def describe(self) -> dict[str, Any]:
         return {
             "mode": self.mode,

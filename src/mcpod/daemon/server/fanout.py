@@ -38,8 +38,8 @@ class Fanout:
         notified = {"resources" if k == "resourceTemplates" else k for k in kinds}
         for session in self._sessions:
             try:
-                if server in session.surface.visible():
-                    for kind in notified:
+                for kind in notified:
+                    if server in session.surface.listing(kind):
                         await session.notify_list_changed(kind)
             except Exception:  # one session's trouble must not cost the others their news
                 log.exception("session %s: list_changed not sent", session.id)

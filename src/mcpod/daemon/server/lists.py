@@ -19,7 +19,7 @@ class ListHandlers:
         self._indexer = indexer
 
     async def tools(self, session: Session, params: dict[str, Any], _: Any) -> dict[str, Any]:
-        visible = await self._visible(session)
+        visible = await self._visible(session, "tools")
         session.listed.add("tools")
         tools = self._catalog.view(visible).tools
         if session.surface.mode == "lazy":
@@ -28,23 +28,25 @@ class ListHandlers:
 
     async def prompts(self, session: Session, params: dict[str, Any], _: Any) -> dict[str, Any]:
         session.listed.add("prompts")
-        return {"prompts": self._catalog.view(await self._visible(session)).prompts}
+        return {"prompts": self._catalog.view(await self._visible(session, "prompts")).prompts}
 
     async def resources(self, session: Session, params: dict[str, Any], _: Any) -> dict[str, Any]:
         session.listed.add("resources")
-        return {"resources": self._catalog.view(await self._visible(session)).resources}
+        view = self._catalog.view(await self._visible(session, "resources"))
+        return {"resources": view.resources}
 
     async def templates(self, session: Session, params: dict[str, Any], _: Any) -> dict[str, Any]:
         session.listed.add("resources")
-        view = self._catalog.view(await self._visible(session))
+        view = self._catalog.view(await self._visible(session, "resources"))
         return {"resourceTemplates": view.templates}
 
-    async def _visible(self, session: Session) -> frozenset[str]:
-        """The servers this session sees, after waiting (briefly) for first indexing.
+    async def _visible(self, session: Session, kind: str = "tools") -> frozenset[str]:
+        """The servers whose `kind` this session lists, after waiting (briefly) for first
+        indexing.
 
         The wait is short on purpose: a server that is slow or never finishes
-        `initialize` delays only its own tools, which follow with `list_changed`.
+        `initialize` delays only its own lists, which follow with `list_changed`.
         """
-        visible = session.surface.visible()
-        await self._indexer.ensure_indexed(visible, wait=True, bound_s=LIST_WAIT_S)
-        return visible
+        listing = session.surface.listing(kind)
+        await self._indexer.ensure_indexed(listing, wait=True, bound_s=LIST_WAIT_S)
+        return listing

@@ -50,6 +50,10 @@ MIGRATIONS: list[str] = [
         updated_at REAL NOT NULL
     );
     """,
+    # 3: a latency histogram per tool (JSON: counts per bucket of `stats.BUCKETS_MS`)
+    """
+    ALTER TABLE tool_stats ADD COLUMN histogram TEXT NOT NULL DEFAULT '[]';
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -39,6 +39,7 @@ from mcpod.daemon.upstream.channel import Channel, OnProgress
 from mcpod.daemon.upstream.lists import CHANGED_BY, LISTS, ListKind, list_all
 from mcpod.daemon.upstream.oauth import find_needs_login
 from mcpod.daemon.upstream.scopes import (
+    CONTROL_SESSION,
     FORWARDED_CAPABILITIES,
     Origin,
     launch_cwd,
@@ -346,7 +347,8 @@ class Upstream:
         if method == "tools/call":
             self.calls += 1
         session_id = origin.session_id
-        self.served.add(session_id)
+        if session_id != CONTROL_SESSION:
+            self.served.add(session_id)
         self.active_sessions[session_id] += 1
         self.last_used = time.monotonic()
         try:

@@ -33,6 +33,9 @@ NEEDS_CAPABILITY = {
 }
 
 
+CONTROL_SESSION = "control"  # calls from the CLI (`mcpod call`): no session to serve
+
+
 @dataclass(frozen=True, slots=True)
 class Origin:
     """The session a server is started or used for: where it runs and what it may ask."""

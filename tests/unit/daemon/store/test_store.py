@@ -24,7 +24,13 @@ def test_store_persists_catalog_stats_and_history(tmp_path: Path) -> None:
     assert again.catalog.load()["github"]["lists"]["tools"][0]["name"] == "a"
     assert again.stats.per_tool()[("github", "a")] | {"last_called": None} == {
         "calls": 2, "errors": 1, "total_ms": 20.0, "last_called": None,
+        "p50_ms": 8.6498, "p95_ms": 12.9746,  # the buckets of 7.5 ms and 12.5 ms
     }  # fmt: skip
+    again.stats.count("github", "b", 900.0, ok=True)  # not flushed yet: counted too
+    again.stats.count("github", "b", 950.0, ok=True)
+    p50, p95 = again.stats.latency("github")
+    assert p50 == 12.9746 and p95 is not None and 900 <= p95 < 1500
+    assert again.stats.latency("nobody") == (None, None)
     assert again.history.co_activations()[("github", "slack")] == 1
     again.catalog.forget_all_but({"slack"})
     assert again.catalog.load() == {}
