@@ -78,7 +78,31 @@ def render(status: StatusResponse) -> str:
     lines.append(table(rows, state_column=2))
     if len(rows) == 1:
         lines.append(f"(no servers configured: add some to {status.config})")
+    if status.session_details:
+        lines += ["", table(_session_rows(status))]
     return "\n".join(lines)
+
+
+def _session_rows(status: StatusResponse) -> list[tuple[str, ...]]:
+    rows: list[tuple[str, ...]] = [
+        ("SESSION", "CLIENT", "PROTOCOL", "MODE", "ACTIVE", "REQUESTS", "INFLIGHT", "CWD")
+    ]
+    for session in status.session_details:
+        client = " ".join(p for p in (session.client, session.client_version) if p) or "-"
+        mode = f"{session.mode} ({session.profile})" if session.profile else session.mode
+        rows.append(
+            (
+                session.id,
+                client,
+                session.protocol_version or "-",
+                mode,
+                ",".join(session.active) or "-",
+                str(session.requests),
+                str(session.inflight),
+                session.cwd or "-",
+            )
+        )
+    return rows
 
 
 def _latency(p50: float | None, p95: float | None) -> str:
