@@ -7,6 +7,7 @@ Exit status: 0 stopped (or not running), 1 still running after `--timeout`.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 
@@ -17,7 +18,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("servers", nargs="*", metavar="SERVER",
                         help="stop these servers, not the daemon")  # fmt: skip
     parser.add_argument("--timeout", type=float, default=STOP_WAIT_S, help="seconds to wait")
-    parser.add_argument("--json", action="store_true", help="machine-readable output (servers)")
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -33,7 +34,8 @@ def run(args: argparse.Namespace) -> int:
         with ControlClient.open(paths) as client:
             pid = client.call("shutdown")["pid"]
     except (FileNotFoundError, ConnectionRefusedError):
-        print("mcpod daemon is not running")
+        print(json.dumps({"stopped": False, "running": False}) if args.json
+              else "mcpod daemon is not running")  # fmt: skip
         return 0
     except (McpodError, OSError) as exc:
         print(f"mcpod stop: {exc}", file=sys.stderr)
@@ -44,7 +46,8 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
-    print(f"mcpod daemon (pid {pid}) stopped")
+    print(json.dumps({"stopped": True, "pid": pid}) if args.json
+          else f"mcpod daemon (pid {pid}) stopped")  # fmt: skip
     return 0
 
 
