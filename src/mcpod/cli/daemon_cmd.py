@@ -24,6 +24,12 @@ EVENT_LOG_KEEP = 3
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--spawned", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    parser.add_argument(
+        "--http",
+        metavar="HOST:PORT",
+        help="also serve HTTP there: /mcp, /mcp/SERVER, /api and a dashboard "
+        "(loopback only unless the config's http.token is set)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -50,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
         handler.addFilter(_Redacting(redact))
     for noisy in ("httpx", "httpx2", "mcp", "opentelemetry", "watchfiles"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    code: int = anyio.run(lambda: run_daemon(paths, spawned=args.spawned))
+    code: int = anyio.run(lambda: run_daemon(paths, spawned=args.spawned, http=args.http))
     return code
 
 

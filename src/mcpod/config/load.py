@@ -23,6 +23,7 @@ from mcpod.config.model import (
     DEFAULT_IDLE_TIMEOUT_S,
     DEFAULT_STARTUP_TIMEOUT_S,
     Config,
+    HttpConfig,
     Mode,
     Profile,
     Scope,
@@ -78,6 +79,7 @@ class FileSpec(msgspec.Struct, rename={"servers": "mcpServers"}, frozen=True):
     mode: Mode = "lazy"
     profiles: dict[str, Any] = {}
     clients: dict[str, Any] = {}
+    http: Any = None
 
 
 def default_config() -> dict[str, Any]:
@@ -123,6 +125,7 @@ def parse_config(raw: Any, path: Path, *, created: bool = False) -> Config:
         mode=spec.mode,
         profiles=_profiles(spec.profiles, servers, where, "profiles"),
         clients=_profiles(spec.clients, servers, where, "clients"),
+        http=_http(spec.http, where),
     )
 
 
@@ -217,6 +220,14 @@ def _profiles(
             admin=spec.admin,
         )
     return profiles
+
+
+def _http(raw: Any, where: str) -> HttpConfig | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where}: http: must be an object of listen, token")
+    return _convert(raw, HttpConfig, where, "http")
 
 
 def _known(names: list[str], servers: dict[str, ServerConfig], where: str, at: str) -> None:

@@ -62,6 +62,16 @@ class Profile(msgspec.Struct, frozen=True, kw_only=True):
     admin: bool = False  # its sessions get the mcpod_config_* / mcpod_secret_* tools
 
 
+class HttpConfig(msgspec.Struct, frozen=True, kw_only=True):
+    """The optional HTTP front (`"http": {"listen": "127.0.0.1:8765", "token": ...}`)."""
+
+    listen: str = "127.0.0.1:8765"
+    token: str | None = None  # a literal or a `${secret:NAME}` reference; resolved at start
+
+    def __repr__(self) -> str:
+        return f"HttpConfig(listen={self.listen!r}, token={'***' if self.token else None})"
+
+
 class Config(msgspec.Struct, frozen=True, kw_only=True):
     path: Path
     servers: dict[str, ServerConfig]
@@ -69,6 +79,7 @@ class Config(msgspec.Struct, frozen=True, kw_only=True):
     mode: Mode = "lazy"
     profiles: dict[str, Profile] = msgspec.field(default_factory=dict)
     clients: dict[str, Profile] = msgspec.field(default_factory=dict)  # by clientInfo.name
+    http: HttpConfig | None = None  # None: no HTTP front (unless `mcpod daemon --http`)
 
     @property
     def enabled(self) -> list[ServerConfig]:

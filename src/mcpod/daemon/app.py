@@ -82,11 +82,12 @@ class Daemon:
         )
         self.pool = Pool(self.registry, paths, task_group, hooks)
         self.indexer = Indexer(self.catalog, self.pool, store.catalog)
-        router = Router(self.catalog, self.pool, store.stats)
+        # The session surface: shared by the socket's sessions and the HTTP front's.
+        self.router = Router(self.catalog, self.pool, store.stats)
         meta = MetaTools(self.catalog, self.pool, self.indexer, store.history, store.sessions)
-        handlers = McpHandlers(
-            self.registry, self.catalog, self.pool, self.indexer, router, meta, store.sessions,
-            AdminTools(paths),
+        self.handlers = McpHandlers(
+            self.registry, self.catalog, self.pool, self.indexer, self.router, meta,
+            store.sessions, AdminTools(paths),
         )  # fmt: skip
         self.reloader = Reloader(
             paths, self.registry, self.pool, self.catalog, self.indexer, self.sessions,
@@ -94,25 +95,23 @@ class Daemon:
         )  # fmt: skip
         self._tg = task_group
         started_at = time.time()
-        control = ControlServer(
-            ControlContext(
-                paths=paths,
-                registry=self.registry,
-                catalog=self.catalog,
-                pool=self.pool,
-                stats=store.stats,
-                sessions=self.sessions.describe,
-                started_at=started_at,
-                started_monotonic=time.monotonic(),
-                retire_socket=self.retire_socket,
-                reload=self.reloader.reload,
-                config_error=lambda: self.reloader.config_error,
-                sources=self.reloader.sources,
-            ),
-            on_shutdown=self.request_shutdown,
+        self.control_context = ControlContext(
+            paths=paths,
+            registry=self.registry,
+            catalog=self.catalog,
+            pool=self.pool,
+            stats=store.stats,
+            sessions=self.sessions.describe,
+            started_at=started_at,
+            started_monotonic=time.monotonic(),
+            retire_socket=self.retire_socket,
+            reload=self.reloader.reload,
+            config_error=lambda: self.reloader.config_error,
+            sources=self.reloader.sources,
         )
+        control = ControlServer(self.control_context, on_shutdown=self.request_shutdown)
         self.listener = Listener(
-            self.sessions, handlers, control.serve, lambda: self.stopping,
+            self.sessions, self.handlers, control.serve, lambda: self.stopping,
             on_roots_changed=self._roots_changed,
             on_session_end=lambda session: self.pool.session_ended(session.id),
         )  # fmt: skip
@@ -161,11 +160,13 @@ async def run(
     *,
     spawned: bool = False,
     handle_signals: bool = True,
+    http: str | None = None,
     task_status: anyio.abc.TaskStatus[Daemon] = anyio.TASK_STATUS_IGNORED,
 ) -> int:
     """Run the daemon until SIGINT/SIGTERM or `mcpod stop`; return the exit status.
 
-    `task_status.started()` hands over the `Daemon` once the socket listens.
+    `task_status.started()` hands over the `Daemon` once the socket listens. `http`
+    (`HOST:PORT`) serves the HTTP front there, as the config's `http` key does.
     """
     try:
         for directory in (paths.runtime_dir, paths.state_dir, paths.log_dir):
@@ -192,7 +193,7 @@ async def run(
             log.error("state store %s: %s", paths.state_dir / "state.db", exc)
             return EXIT_ERROR
         try:
-            return await _serve(paths, config, seen, store, handle_signals, task_status)
+            return await _serve(paths, config, seen, store, handle_signals, task_status, http)
         finally:
             store.close()
     finally:
@@ -219,6 +220,7 @@ async def _serve(
     store: Store,
     handle_signals: bool,
     task_status: anyio.abc.TaskStatus[Any],
+    http: str | None = None,
 ) -> int:
     inherited = inherited_listener()
     if inherited is None:
@@ -240,6 +242,11 @@ async def _serve(
     async with anyio.create_task_group() as root:
         daemon = Daemon(paths, config, store, root, activated=inherited is not None)
         daemon.reloader.seen = seen
+        if not await _start_http(daemon, config, http, root):
+            await listener.aclose()
+            daemon.retire_socket()
+            root.cancel_scope.cancel()
+            return EXIT_CONFIG
         if handle_signals:
             root.start_soon(watch_signals, daemon.request_shutdown, daemon.request_reload)
         root.start_soon(daemon.indexer.index_all_missing)
@@ -273,6 +280,26 @@ async def _serve(
         root.cancel_scope.cancel()
     log.info("stopped")
     return EXIT_OK
+
+
+async def _start_http(
+    daemon: Daemon, config: Config, flag: str | None, root: anyio.abc.TaskGroup
+) -> bool:
+    """The optional HTTP front; False if its settings are refused (a config error)."""
+    if flag is None and config.http is None:
+        return True
+    from mcpod.daemon.http import http_settings, resolve_token, serve_http  # only when used
+
+    listen, raw_token = http_settings(config, flag)
+    try:
+        token = resolve_token(raw_token, daemon.paths, dict(os.environ))
+        await root.start(partial(serve_http, daemon, listen, token))
+    except McpodError as exc:  # refused settings (the message never holds the token)
+        log.error("%s", exc.message)
+        return False
+    except OSError as exc:  # e.g. the port is taken: the socket still serves
+        log.error("HTTP front not started: cannot listen on %s: %s", listen, exc.strerror)
+    return True
 
 
 async def _accept(
