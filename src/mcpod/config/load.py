@@ -40,6 +40,7 @@ REMOTE_TYPES: dict[str, Transport] = {
     "streamablehttp": "http",
     "sse": "sse",
 }
+MAX_INSTANCES = 32
 Seconds = Annotated[float, msgspec.Meta(gt=0)]
 SecondsOrNever = Annotated[float, msgspec.Meta(ge=0)]  # 0: never
 
@@ -60,6 +61,7 @@ class ServerSpec(msgspec.Struct, rename="camel", frozen=True):
     timeout: Seconds = DEFAULT_CALL_TIMEOUT_S
     idle_timeout: SecondsOrNever = DEFAULT_IDLE_TIMEOUT_S
     scope: Scope = "global"
+    instances: Annotated[int, msgspec.Meta(ge=1, le=MAX_INSTANCES)] = 1
     title: str = ""
     description: str = ""
     category: str = ""
@@ -143,6 +145,11 @@ def parse_server(name: str, raw: Any, where: str) -> ServerConfig:
     if not isinstance(raw, dict):
         raise ConfigError(f"{where}: {at}: must be an object with 'command' or 'url'")
     spec = _convert(raw, ServerSpec, where, at)
+    if spec.instances > 1 and spec.scope != "global":
+        raise ConfigError(
+            f"{where}: {at}.instances: only a global server runs several instances (a "
+            f"{spec.scope}-scoped one already has one per {spec.scope})"
+        )
     if spec.url is not None:
         kind = (spec.type or spec.transport or "http").lower()
         if kind not in REMOTE_TYPES:
@@ -194,6 +201,7 @@ def _server(
         call_timeout=float(spec.timeout),
         idle_timeout=float(spec.idle_timeout),
         scope=spec.scope,
+        instances=spec.instances,
         title=spec.title,
         description=spec.description,
         category=spec.category,

@@ -41,6 +41,7 @@ class ServerConfig(msgspec.Struct, frozen=True, kw_only=True):
     call_timeout: float = DEFAULT_CALL_TIMEOUT_S
     idle_timeout: float = DEFAULT_IDLE_TIMEOUT_S
     scope: Scope = "global"
+    instances: int = 1  # running copies of a stateless global server, least-loaded first
     source: str = "config"  # where it comes from: "config" (the file) | "docker" (the Toolkit)
     title: str = ""
     description: str = ""

@@ -339,25 +339,30 @@ class Upstream:
         origin: Origin,
         on_progress: OnProgress | None = None,
     ) -> dict[str, Any]:
-        """Forward one request; upstream errors come back as `RpcError` with their code."""
-        await self.ensure_started(origin)
-        channel = self._channel
-        if channel is None or channel.closed.is_set():
-            raise self._unavailable(self.last_error or "not connected")
-        if method == "tools/call":
-            self.calls += 1
+        """Forward one request; upstream errors come back as `RpcError` with their code.
+
+        It counts as in flight from the start, a wait for the server to start included,
+        so that routing among copies (`instances`) sees the calls already headed here.
+        """
         session_id = origin.session_id
         if session_id != CONTROL_SESSION:
             self.served.add(session_id)
         self.active_sessions[session_id] += 1
-        self.last_used = time.monotonic()
         try:
-            return await channel.request(
-                method, params, timeout_s=self.config.call_timeout, on_progress=on_progress
-            )
-        except RpcError:
-            self.errors += 1
-            raise
+            await self.ensure_started(origin)
+            channel = self._channel
+            if channel is None or channel.closed.is_set():
+                raise self._unavailable(self.last_error or "not connected")
+            if method == "tools/call":
+                self.calls += 1
+            self.last_used = time.monotonic()
+            try:
+                return await channel.request(
+                    method, params, timeout_s=self.config.call_timeout, on_progress=on_progress
+                )
+            except RpcError:
+                self.errors += 1
+                raise
         finally:
             self.last_used = time.monotonic()
             self.active_sessions[session_id] -= 1
@@ -454,7 +459,7 @@ class Upstream:
             return self.origin.session_id
         if len(self.active_sessions) == 1:
             return next(iter(self.active_sessions))
-        if not self.active_sessions and self.key and len(self.served) == 1:
+        if not self.active_sessions and self.config.scope == "project" and len(self.served) == 1:
             return next(iter(self.served))
         return None
 

@@ -4,6 +4,10 @@ Each enabled server has one shared `Upstream` in `upstreams`: for `global` scope
 the instance everyone uses; for `session` and `project` scope it only learns the tools
 (started alone, stopped once its lists are read), and `instances` holds the private
 instances, made on first use by a session and stopped with their session (or project).
+
+A global server with `instances: N` (stateless servers only) has up to N-1 replicas
+beside the shared one ("replica 2" ...), made when every running copy is busy; each call
+goes to the least-loaded ready copy, so one busy server is not the ceiling.
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ from mcpod.protocol import McpodError, Paths
 from mcpod.protocol.control import ServerStatus
 
 log = logging.getLogger(__name__)
+
+REPLICA = "replica "  # the key prefix of a global server's extra copies
 
 
 class Pool:
@@ -65,13 +71,31 @@ class Pool:
         shared = self.get(name)
         key = instance_key(shared.config.scope, origin)
         if not key:
-            return shared
+            return self._least_loaded(shared) if shared.config.instances > 1 else shared
         upstream = self.instances.get((name, key))
         if upstream is None:
             upstream = self.instances[(name, key)] = self._new(shared.config, key, origin)
             log.info("server %s: a new instance for %s", name, key)
         upstream.served.add(origin.session_id)
         return upstream
+
+    def _least_loaded(self, shared: Upstream) -> Upstream:
+        """A ready copy with no call in flight; else an idle one (it starts); else a new
+        replica while there are fewer than `instances`; else the least busy copy."""
+        copies = [shared, *(u for (n, k), u in self.instances.items()
+                            if n == shared.name and k.startswith(REPLICA))]  # fmt: skip
+        idle = [u for u in copies if not u.inflight and not u.failing]
+        ready = [u for u in idle if u.state == "ready"]
+        if ready or idle:
+            return (ready or idle)[0]
+        if len(copies) < shared.config.instances:
+            taken = {u.key for u in copies}
+            key = next(f"{REPLICA}{i}" for i in range(2, len(copies) + 2)
+                       if f"{REPLICA}{i}" not in taken)  # fmt: skip
+            log.info("server %s: all %d copies busy, starting %s", shared.name, len(copies), key)
+            self.instances[(shared.name, key)] = self._new(shared.config, key)
+            return self.instances[(shared.name, key)]
+        return min(copies, key=lambda u: (u.failing, u.inflight))
 
     def session_ended(self, session_id: str) -> None:
         """Stop the session's own instances (in the background); forget it everywhere.

@@ -67,7 +67,8 @@ def _idle_for(upstream: Upstream) -> float | None:
     timeout = upstream.config.idle_timeout
     if not timeout or upstream.state != "ready" or upstream.inflight:
         return None
-    if upstream.key and (upstream.config.scope == "session" or upstream.served):
+    private = upstream.key and upstream.config.scope != "global"  # not a replica
+    if private and (upstream.config.scope == "session" or upstream.served):
         return None  # a private instance in use by its session(s)
     idle = time.monotonic() - upstream.last_used
     return idle if idle >= timeout else None
