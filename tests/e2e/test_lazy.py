@@ -211,3 +211,22 @@ async def test_lazy_mode_hides_tools_only_prompts_and_resources_stay_listed(
         assert any(str(r.uri).startswith("demo://resource/static/") for r in resources)
         read = await client.read_resource(resources[0].uri)
         assert read.contents, "a listed resource can be read without activating its server"
+
+
+def test_the_client_name_in_the_handshake_picks_the_default_mode(daemon: DaemonHome) -> None:
+    import sys
+
+    from mcpod.client.stdio import StdioClient
+
+    def tools_for(client_name: str) -> set[str]:
+        shim = StdioClient([sys.executable, "-m", "mcpod.shim"], env=daemon.env, timeout=30)
+        try:
+            shim.initialize({"protocolVersion": "2025-11-25", "capabilities": {},
+                             "clientInfo": {"name": client_name, "version": "1"}})  # fmt: skip
+            return {t["name"] for t in shim.request("tools/list")["tools"]}
+        finally:
+            shim.close()
+
+    assert tools_for("cursor-vscode") == META, "lazy: the meta-tools only"
+    every = tools_for("claude-code")
+    assert "probe__whoami" in every and not every & META, "all: every tool, no meta-tools"

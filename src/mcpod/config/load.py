@@ -78,7 +78,7 @@ class FileSpec(msgspec.Struct, rename={"servers": "mcpServers"}, frozen=True):
     """The top level. Entries stay raw here so each is decoded with its name in errors."""
 
     servers: dict[str, Any] = {}
-    mode: Mode = "lazy"
+    mode: Mode | None = None  # None: each client's default (see exposure.defaults)
     profiles: dict[str, Any] = {}
     clients: dict[str, Any] = {}
     http: Any = None

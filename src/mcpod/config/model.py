@@ -77,7 +77,7 @@ class Config(msgspec.Struct, frozen=True, kw_only=True):
     path: Path
     servers: dict[str, ServerConfig]
     created: bool = False  # True when this load wrote the default file
-    mode: Mode = "lazy"
+    mode: Mode | None = None  # None: each client's default mode (then `lazy`)
     profiles: dict[str, Profile] = msgspec.field(default_factory=dict)
     clients: dict[str, Profile] = msgspec.field(default_factory=dict)  # by clientInfo.name
     http: HttpConfig | None = None  # None: no HTTP front (unless `mcpod daemon --http`)

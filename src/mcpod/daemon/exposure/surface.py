@@ -2,7 +2,8 @@
 
 Chosen once per session, at its first request, from (first wins): the shim's `--mode`,
 the shim's `--profile`, the config's entry for the client's name (from `clientInfo` in
-its handshake), and the config's default mode (`lazy` unless set).
+its handshake), the config's top-level `mode`, and the client's built-in default
+(`defaults.CLIENT_MODES`: `all` for Claude Code, `lazy` otherwise).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mcpod.config import MODES, Config, Mode, Profile
+from mcpod.daemon.exposure.defaults import client_default
 from mcpod.protocol import ErrorCode, RpcError
 
 
@@ -60,7 +62,7 @@ def choose_surface(config: Config, client_args: dict[str, Any], client_name: str
             )
     per_client = config.clients.get(client_name or "")
     chosen = [p for p in (profile, per_client) if p is not None]
-    mode = _first_mode(client_args.get("mode"), chosen, config.mode)
+    mode = _first_mode(client_args.get("mode"), chosen, config.mode or client_default(client_name))
     selected = next((p.servers for p in chosen if p.servers is not None), None)
     enabled = {s.name for s in config.enabled}
     allowed = frozenset(enabled if selected is None else set(selected) & enabled)

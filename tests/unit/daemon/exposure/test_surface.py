@@ -34,3 +34,14 @@ def test_surface_precedence_args_profile_client_default() -> None:
 def test_a_bad_mode_from_the_shim_is_refused() -> None:
     with pytest.raises(RpcError, match="--mode must be lazy or all"):
         choose_surface(config(), {"mode": "eager"}, None)
+
+
+def test_each_client_gets_its_built_in_default_unless_something_says_otherwise() -> None:
+    plain = config()
+    assert choose_surface(plain, {}, "claude-code").mode == "all"
+    for name in ("claude-ai", "cursor-vscode", "Visual Studio Code", "codex-mcp-client", None):
+        assert choose_surface(plain, {}, name).mode == "lazy", name
+    assert choose_surface(plain, {"mode": "lazy"}, "claude-code").mode == "lazy", "the shim wins"
+    assert choose_surface(config(mode="lazy"), {}, "claude-code").mode == "lazy", "the file too"
+    per_client = config(clients={"claude-code": Profile(name="claude-code", mode="lazy")})
+    assert choose_surface(per_client, {}, "claude-code").mode == "lazy"
