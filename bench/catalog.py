@@ -93,6 +93,27 @@ def quality(
     }
 
 
+def quality_by_kind(
+    catalog: Catalog, queries: list[dict[str, Any]], *, expand: bool = True
+) -> dict[str, dict[str, Any]]:
+    """`quality` per kind of request (paraphrase, keyword, product, non_english) of the
+    held-out set; unanswerable requests are counted only (rejecting them needs the
+    "nothing fits" flag, which search does not have yet)."""
+    kinds: dict[str, list[dict[str, Any]]] = {}
+    for item in queries:
+        kinds.setdefault(item.get("kind", "other"), []).append(item)
+    report = {}
+    for kind, items in sorted(kinds.items()):
+        answerable = [item for item in items if item["a"]]
+        if answerable:
+            report[kind] = quality(catalog, answerable, expand=expand)
+        else:
+            report[kind] = {"n": len(items), "unanswerable": True}
+    answerable = [item for item in queries if item["a"]]
+    report["all answerable"] = quality(catalog, answerable, expand=expand)
+    return report
+
+
 def latency(catalog: Catalog, queries: list[str], repeat: int) -> dict[str, float]:
     times = []
     for _ in range(repeat):
@@ -120,6 +141,8 @@ def run() -> dict[str, Any]:
     all_tokens = estimate_tokens({"tools": everything})
     queries = json.loads((DATA / "queries.json").read_text())
     holdout = json.loads((DATA / "queries_holdout.json").read_text())
+    heldout_path = DATA / "queries_heldout.json"  # the search issue's set, by kind
+    heldout = json.loads(heldout_path.read_text()) if heldout_path.exists() else []
     texts = [q["q"] for q in queries]
     keystrokes = [text[:i] for text in texts for i in range(3, len(text) + 1, 3)]
     return {
@@ -136,6 +159,8 @@ def run() -> dict[str, Any]:
         "quality_holdout": quality(catalog, holdout),
         "quality_plain": quality(catalog, queries, expand=False),
         "quality_holdout_plain": quality(catalog, holdout, expand=False),
+        "heldout_by_kind": quality_by_kind(catalog, heldout) if heldout else {},
+        "heldout_by_kind_plain": quality_by_kind(catalog, heldout, expand=False) if heldout else {},
     }
 
 
@@ -164,6 +189,18 @@ def render(r: dict[str, Any]) -> str:
         _quality_row("tuning set, plain BM25F", r["quality_plain"]),
         _quality_row("held-out set, plain BM25F", r["quality_holdout_plain"]),
     ]
+    if r.get("heldout_by_kind"):
+        lines += ["", "| held-out set by kind | requests | recall@1 | recall@5 | MRR@10 | "
+                  "plain BM25F recall@5 |", "|---|---|---|---|---|---|"]  # fmt: skip
+        for kind, row in r["heldout_by_kind"].items():
+            if row.get("unanswerable"):
+                lines.append(f"| {kind} | {row['n']} | - | - | - | (not flagged yet) |")
+                continue
+            plain = r["heldout_by_kind_plain"][kind]
+            lines.append(
+                f"| {kind} | {row['n']} | {row['recall@1']:.2f} | {row['recall@5']:.2f} "
+                f"| {row['mrr@10']:.3f} | {plain['recall@5']:.2f} |"
+            )
     misses = q["misses"] + r["quality_holdout"]["misses"]
     if misses:
         lines += ["", "Queries without a right answer in the top 5 (full search):"]
