@@ -67,14 +67,20 @@ def mcp_tool(tool: dict[str, Any]) -> dict[str, Any]:
 
 
 def quality(
-    catalog: Catalog, queries: list[dict[str, Any]], *, expand: bool = True
+    catalog: Catalog, queries: list[dict[str, Any]], *, expand: bool = True, fused: bool = False
 ) -> dict[str, Any]:
+    """`fused`: the daemon's own search (lexical fused with semantic, when ready)."""
     at1 = at5 = 0
     reciprocal = 0.0
     misses = []
     for item in queries:
         wanted = {tuple(a.split("/", 1)) for a in item["a"]}
-        hits = [(h.server, h.tool) for h in catalog.index.search(item["q"], 10, expand=expand)]
+        found = (
+            catalog.search(item["q"], 10)
+            if fused
+            else catalog.index.search(item["q"], 10, expand=expand)
+        )
+        hits = [(h.server, h.tool) for h in found]
         rank = next((i + 1 for i, hit in enumerate(hits) if hit in wanted), None)
         at1 += rank == 1
         at5 += rank is not None and rank <= 5
@@ -94,7 +100,7 @@ def quality(
 
 
 def quality_by_kind(
-    catalog: Catalog, queries: list[dict[str, Any]], *, expand: bool = True
+    catalog: Catalog, queries: list[dict[str, Any]], *, expand: bool = True, fused: bool = False
 ) -> dict[str, dict[str, Any]]:
     """`quality` per kind of request (paraphrase, keyword, product, non_english) of the
     held-out set; unanswerable requests are counted only (rejecting them needs the
@@ -106,12 +112,33 @@ def quality_by_kind(
     for kind, items in sorted(kinds.items()):
         answerable = [item for item in items if item["a"]]
         if answerable:
-            report[kind] = quality(catalog, answerable, expand=expand)
+            report[kind] = quality(catalog, answerable, expand=expand, fused=fused)
         else:
             report[kind] = {"n": len(items), "unanswerable": True}
+        if fused:  # how often "nothing fits" is said: right for unanswerable, wrong otherwise
+            said = sum(catalog.fits(item["q"]) is False for item in items)
+            report[kind]["nothing_fits_said"] = said / len(items)
     answerable = [item for item in queries if item["a"]]
-    report["all answerable"] = quality(catalog, answerable, expand=expand)
+    report["all answerable"] = quality(catalog, answerable, expand=expand, fused=fused)
     return report
+
+
+def with_semantic(catalog: Catalog) -> dict[str, Any] | None:
+    """Give the catalog its semantic index (None when the extra is not installed)."""
+    from mcpod.daemon.catalog.semantic import SemanticIndex, load_model
+
+    model = load_model()
+    if model is None:
+        return None
+    index = SemanticIndex(model)
+    docs = catalog.semantic_docs()
+    started = time.perf_counter()
+    missing = index.missing(docs)
+    for (digest, _), vector in zip(missing, index.embed([t for _, t in missing]), strict=True):
+        index.add(digest, vector)
+    index.rebuild(docs)
+    catalog.semantic = index
+    return {"embed_s": time.perf_counter() - started, "tools": len(docs)}
 
 
 def latency(catalog: Catalog, queries: list[str], repeat: int) -> dict[str, float]:
@@ -161,6 +188,20 @@ def run() -> dict[str, Any]:
         "quality_holdout_plain": quality(catalog, holdout, expand=False),
         "heldout_by_kind": quality_by_kind(catalog, heldout) if heldout else {},
         "heldout_by_kind_plain": quality_by_kind(catalog, heldout, expand=False) if heldout else {},
+        **_semantic_figures(catalog, heldout, texts),
+    }
+
+
+def _semantic_figures(
+    catalog: Catalog, heldout: list[dict[str, Any]], texts: list[str]
+) -> dict[str, Any]:
+    semantic = with_semantic(catalog)
+    if semantic is None:
+        return {"semantic": None}
+    return {
+        "semantic": semantic,
+        "search_fused": latency(catalog, texts, 10),
+        "heldout_by_kind_fused": quality_by_kind(catalog, heldout, fused=True) if heldout else {},
     }
 
 
@@ -190,22 +231,37 @@ def render(r: dict[str, Any]) -> str:
         _quality_row("held-out set, plain BM25F", r["quality_holdout_plain"]),
     ]
     if r.get("heldout_by_kind"):
-        lines += ["", "| held-out set by kind | requests | recall@1 | recall@5 | MRR@10 | "
-                  "plain BM25F recall@5 |", "|---|---|---|---|---|---|"]  # fmt: skip
-        for kind, row in r["heldout_by_kind"].items():
-            if row.get("unanswerable"):
-                lines.append(f"| {kind} | {row['n']} | - | - | - | (not flagged yet) |")
-                continue
-            plain = r["heldout_by_kind_plain"][kind]
-            lines.append(
-                f"| {kind} | {row['n']} | {row['recall@1']:.2f} | {row['recall@5']:.2f} "
-                f"| {row['mrr@10']:.3f} | {plain['recall@5']:.2f} |"
-            )
+        lines += _by_kind(r)
     misses = q["misses"] + r["quality_holdout"]["misses"]
     if misses:
         lines += ["", "Queries without a right answer in the top 5 (full search):"]
         lines += [f"- {m['query']!r}: rank {m['rank']}, top {', '.join(m['top'])}" for m in misses]
     return "\n".join(lines) + "\n"
+
+
+def _by_kind(r: dict[str, Any]) -> list[str]:
+    fused = r.get("heldout_by_kind_fused") or {}
+    lines = ["", "| held-out set by kind | requests | lexical R@1 / R@5 / MRR | plain BM25F R@5 "
+             "| fused R@1 / R@5 / MRR | \"nothing fits\" said |", "|---|---|---|---|---|---|"]  # fmt: skip
+    for kind, row in r["heldout_by_kind"].items():
+        mixed = fused.get(kind, {})
+        said = f"{mixed['nothing_fits_said']:.0%}" if "nothing_fits_said" in mixed else "-"
+        if row.get("unanswerable"):
+            lines.append(f"| {kind} | {row['n']} | - | - | - | {said} |")
+            continue
+        plain = r["heldout_by_kind_plain"][kind]
+        both = (f"{mixed['recall@1']:.2f} / {mixed['recall@5']:.2f} / {mixed['mrr@10']:.3f}"
+                if "recall@5" in mixed else "(no semantic extra)")  # fmt: skip
+        lines.append(
+            f"| {kind} | {row['n']} | {row['recall@1']:.2f} / {row['recall@5']:.2f} / "
+            f"{row['mrr@10']:.3f} | {plain['recall@5']:.2f} | {both} | {said} |"
+        )
+    if r.get("semantic"):
+        s, f = r["semantic"], r["search_fused"]
+        lines += ["", f"Semantic index: {s['tools']} tools embedded in {s['embed_s']:.1f} s "
+                  f"(once; cached in the state store by the daemon); fused search "
+                  f"{f['p50_ms']:.2f} ms p50, {f['p99_ms']:.2f} ms p99."]  # fmt: skip
+    return lines
 
 
 def _quality_row(label: str, q: dict[str, Any]) -> str:

@@ -86,7 +86,8 @@ class Daemon:
 
     def __init__(self) -> None:
         self.home = Path(tempfile.mkdtemp(prefix="mcpod-b", dir="/tmp"))
-        self.env = {**os.environ, "MCPOD_HOME": str(self.home)}
+        # Semantic search off: its model (~145 MB) is not part of the comparison with peers.
+        self.env = {**os.environ, "MCPOD_HOME": str(self.home), "MCPOD_SEMANTIC": "off"}
         (self.home / "config.json").write_text(json.dumps({"mcpServers": servers()}))
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "mcpod", "daemon"], env=self.env,

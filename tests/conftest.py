@@ -147,7 +147,9 @@ def _processes(pids: list[int]) -> list[psutil.Process]:
 def mcpod_home() -> Iterator[DaemonHome]:
     """An isolated MCPOD_HOME; on teardown the daemon is stopped and nothing may survive."""
     home = short_tempdir()
-    env = {**os.environ, "MCPOD_HOME": str(home)}
+    # Semantic search off unless a test turns it on: its model adds ~145 MB to the daemon,
+    # which would blur every memory figure (tests/e2e/test_semantic.py runs it for real).
+    env = {**os.environ, "MCPOD_HOME": str(home), "MCPOD_SEMANTIC": "off"}
     env.pop("MCPOD_SOCKET", None)
     handle = DaemonHome(home=home, env=env)
     yield handle

@@ -27,9 +27,12 @@ def run(args: argparse.Namespace) -> int:
 
     from mcpod.protocol.control import SearchResponse
 
-    hits = msgspec.convert(result, SearchResponse).results
+    response = msgspec.convert(result, SearchResponse)
+    hits = response.results
     if not hits:
         print("no tools match")
+    elif response.fits is False:
+        print("nothing fits this request well; the closest tools (probably not it):")
     for hit in hits:
         print(f"{hit.score:7.2f}  {hit.exposed:<48} {hit.description[:80]}")
     return 0

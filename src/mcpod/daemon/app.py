@@ -25,6 +25,7 @@ from mcpod.config import Config, load_config
 from mcpod.daemon.activation import inherited_listener
 from mcpod.daemon.catalog import Catalog
 from mcpod.daemon.control import ControlContext, ControlServer
+from mcpod.daemon.embedding import Embedder
 from mcpod.daemon.exposure import AdminTools, MetaTools
 from mcpod.daemon.lock import DaemonLock, LockHeld
 from mcpod.daemon.reload import Reloader
@@ -82,6 +83,7 @@ class Daemon:
         )
         self.pool = Pool(self.registry, paths, task_group, hooks)
         self.indexer = Indexer(self.catalog, self.pool, store.catalog)
+        self.embedder = Embedder(self.catalog, store.embeddings)
         # The session surface: shared by the socket's sessions and the HTTP front's.
         self.router = Router(self.catalog, self.pool, store.stats)
         meta = MetaTools(self.catalog, self.pool, self.indexer, store.history, store.sessions)
@@ -254,6 +256,7 @@ async def _serve(
             ("the store's maintenance", daemon.maintain_store),
             ("the upstream supervisor", Supervisor(daemon.pool).run),
             ("the Docker MCP Toolkit source", daemon.reloader.sync_docker),
+            ("semantic search", daemon.embedder.run),
             (
                 "the config watcher",
                 partial(

@@ -225,3 +225,6 @@ class SearchHit(msgspec.Struct, frozen=True, kw_only=True):
 
 class SearchResponse(msgspec.Struct, frozen=True):
     results: list[SearchHit]
+    # False: even the closest tool is far from the request (semantic search only; None
+    # when it cannot be told).
+    fits: bool | None = None

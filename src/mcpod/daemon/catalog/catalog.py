@@ -17,6 +17,14 @@ from typing import Any
 from mcpod.config import ServerConfig
 from mcpod.daemon.catalog.naming import namespaced
 from mcpod.daemon.catalog.search import Document, Hit, SearchIndex, tokenize
+from mcpod.daemon.catalog.semantic import (
+    CANDIDATES,
+    NOTHING_FITS_BELOW,
+    Key,
+    SemanticIndex,
+    fuse,
+    tool_text,
+)
 from mcpod.daemon.catalog.tokens import estimate_tokens, one_line
 from mcpod.daemon.catalog.uris import UriRoutes
 
@@ -75,6 +83,8 @@ class Catalog:
         self._uris = UriRoutes({})
         self._views: dict[frozenset[str], View] = {}
         self._index: SearchIndex | None = None
+        self.semantic: SemanticIndex | None = None  # set by the daemon when the extra is there
+        self.semantic_stale = True  # the semantic index lags the entries (see `semantic_docs`)
 
     # -- building ------------------------------------------------------------------------
 
@@ -163,6 +173,7 @@ class Catalog:
     def _changed(self) -> None:
         self._views.clear()
         self._index = None
+        self.semantic_stale = True
         self._uris = UriRoutes({n: e.lists for n, e in self.entries.items()})
         self.tool_routes = self._routes("tools")
         self.prompt_routes = self._routes("prompts")
@@ -225,7 +236,30 @@ class Catalog:
         return docs
 
     def search(self, query: str, limit: int, servers: set[str] | None = None) -> list[Hit]:
-        return self.index.search(query, limit, servers)
+        """Ranked tools: lexical, fused with the semantic ranking when there is one."""
+        semantic = self.semantic
+        if semantic is None or not semantic.ready:
+            return self.index.search(query, limit, servers)
+        lexical = [(h.server, h.tool) for h in self.index.search(query, CANDIDATES, servers)]
+        close = [key for key, _ in semantic.search(query, CANDIDATES, servers)]
+        return [Hit(server, tool, score) for (server, tool), score in fuse(lexical, close, limit)]
+
+    def fits(self, query: str, servers: set[str] | None = None) -> bool | None:
+        """Does any tool fit `query` well? None when that cannot be told (no semantic
+        ranking yet); False when even the closest tool is far from it."""
+        semantic = self.semantic
+        if semantic is None or not semantic.ready:
+            return None
+        closest = semantic.search(query, 1, servers)
+        return bool(closest) and closest[0][1] >= NOTHING_FITS_BELOW
+
+    def semantic_docs(self) -> list[tuple[Key, str]]:
+        """Every tool as the semantic index embeds it."""
+        return [
+            ((entry.name, str(tool.get("name"))), tool_text(entry.title, entry.description, tool))
+            for entry in self.entries.values()
+            for tool in entry.lists["tools"]
+        ]
 
     def tool(self, server: str, name: str) -> dict[str, Any] | None:
         entry = self.entries.get(server)

@@ -22,4 +22,4 @@ async def search(ctx: ControlContext, request: SearchRequest) -> SearchResponse:
                 tokens=row.tokens,
             )
         )
-    return SearchResponse(results=results)
+    return SearchResponse(results=results, fits=ctx.catalog.fits(request.query))

@@ -135,6 +135,13 @@ class MetaTools:
         for hit in hits:
             tool = self._catalog.tool(hit.server, hit.tool) or {}
             lines.append(_tool_line(f"{hit.server} / {hit.tool}", tool))
+        if self._catalog.fits(args.query, set(allowed)) is False:
+            return (
+                f"NOTHING FITS WELL: no tool here is close to {args.query!r}. The closest "
+                "ones follow: use one only if its description does the job; otherwise tell "
+                "the user no connected server can do this (do not activate a server for "
+                "it).\n" + "\n".join(lines)
+            )
         return "\n".join(lines) + "\nCall one with mcpod_call, or mcpod_activate its server."
 
     async def server_info(self, session: MetaSession, args: ServerInfoArgs) -> str:

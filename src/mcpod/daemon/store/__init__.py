@@ -1,7 +1,8 @@
 """The state store: one SQLite file (WAL) under the state dir.
 
 `Store` opens it and hands out one object per table family: `catalog` (each server's
-lists), `stats` (call statistics) and `history` (activations).
+lists), `stats` (call statistics), `history` (activations), `sessions` (what each
+session activated) and `embeddings` (the semantic index's vectors).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from pathlib import Path
 
 from mcpod.daemon.store.catalog import CatalogStore
 from mcpod.daemon.store.db import SCHEMA_VERSION, Database, StoreError
+from mcpod.daemon.store.embeddings import EmbeddingStore
 from mcpod.daemon.store.history import ActivationHistory
 from mcpod.daemon.store.sessions import SessionState
 from mcpod.daemon.store.stats import CallStats
@@ -23,6 +25,7 @@ __all__ = [
     "ActivationHistory",
     "CallStats",
     "CatalogStore",
+    "EmbeddingStore",
     "SessionState",
     "Store",
     "StoreError",
@@ -37,6 +40,7 @@ class Store:
         self.stats = CallStats(self._db)
         self.history = ActivationHistory(self._db)
         self.sessions = SessionState(self._db)
+        self.embeddings = EmbeddingStore(self._db)
 
     def close(self) -> None:
         try:

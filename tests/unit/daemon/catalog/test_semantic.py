@@ -1,0 +1,82 @@
+"""Semantic ranking with the real model (the `semantic` extra is a dev dependency, so CI
+runs this path), its cache across restarts, and search without it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import anyio
+import pytest
+
+from mcpod.config import ServerConfig
+from mcpod.daemon.catalog import Catalog
+from mcpod.daemon.catalog.semantic import SemanticIndex, fuse, load_model
+from mcpod.daemon.embedding import Embedder
+from mcpod.daemon.store import Store
+
+TOOLS = {
+    "mail": [{"name": "send_email", "description": "Send an email message to a recipient."},
+             {"name": "list_inbox", "description": "List the messages in the inbox."}],
+    "weather": [{"name": "get_forecast", "description": "The weather forecast for a city."}],
+    "git": [{"name": "git_commit", "description": "Record changes to the repository."}],
+}  # fmt: skip
+
+
+def catalog() -> Catalog:
+    found = Catalog()
+    configs = [ServerConfig(name=n, transport="stdio", command="x") for n in TOOLS]
+    found.configure(configs, {})
+    for name, tools in TOOLS.items():
+        found.update(name, {"tools": tools}, {}, 0.0)
+    return found
+
+
+def ready(found: Catalog, store: Store) -> Embedder:
+    embedder = Embedder(found, store.embeddings)
+    model = load_model()
+    assert model is not None, "the semantic extra is installed in the dev environment"
+    index = SemanticIndex(model)
+    anyio.run(embedder._update, index)
+    found.semantic = index
+    return embedder
+
+
+def test_fused_search_finds_paraphrases_and_other_languages(tmp_path: Path) -> None:
+    found = catalog()
+    store = Store(tmp_path / "state.db")
+    ready(found, store)
+    assert found.search("¿qué tiempo hará mañana en Madrid?", 1)[0].tool == "get_forecast"
+    assert found.search("письмо коллеге", 1)[0].tool == "send_email"  # a letter to a colleague
+    assert found.search("save my code changes", 1)[0].tool == "git_commit"
+    assert found.fits("bake a chocolate cake") is False
+    assert found.fits("send an email to my boss") is True
+    store.close()
+
+
+def test_a_restart_recomputes_no_vector(tmp_path: Path) -> None:
+    store = Store(tmp_path / "state.db")
+    first = ready(catalog(), store)
+    assert first.computed == 4 and store.embeddings.count() == 4
+    store.close()
+    again = Store(tmp_path / "state.db")
+    second = ready(catalog(), again)
+    assert second.computed == 0, "every vector came from the store"
+    again.close()
+
+
+def test_without_the_extra_search_is_lexical_and_fits_cannot_tell(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("MCPOD_SEMANTIC", "off")
+    assert load_model() is None
+    found = catalog()
+    assert found.semantic is None
+    assert found.search("send email", 1)[0].tool == "send_email"
+    assert found.fits("bake a chocolate cake") is None
+
+
+def test_fusion_rewards_agreement() -> None:
+    a, b, c = ("s", "a"), ("s", "b"), ("s", "c")
+    fused = [key for key, _ in fuse([a, b, c], [b, c, a], 3)]
+    assert fused[0] == b, "second and first beats first and third"
+    assert len(fuse([a], [b], 1)) == 1
