@@ -242,7 +242,7 @@ class Catalog:
             return self.index.search(query, limit, servers)
         lexical = [(h.server, h.tool) for h in self.index.search(query, CANDIDATES, servers)]
         close = [key for key, _ in semantic.search(query, CANDIDATES, servers)]
-        return [Hit(server, tool, score) for (server, tool), score in fuse(lexical, close, limit)]
+        return [Hit(server, tool, score) for (server, tool), score in fuse([lexical, close], limit)]
 
     def fits(self, query: str, servers: set[str] | None = None) -> bool | None:
         """Does any tool fit `query` well? None when that cannot be told (no semantic

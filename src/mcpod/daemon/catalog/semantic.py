@@ -118,10 +118,10 @@ class SemanticIndex:
         return found
 
 
-def fuse(lexical: Sequence[Key], semantic: Sequence[Key], limit: int) -> list[tuple[Key, float]]:
-    """Reciprocal-rank fusion of two rankings."""
+def fuse(rankings: Sequence[Sequence[Key]], limit: int) -> list[tuple[Key, float]]:
+    """Reciprocal-rank fusion of several rankings."""
     scores: dict[Key, float] = {}
-    for ranking in (lexical, semantic):
+    for ranking in rankings:
         for rank, key in enumerate(ranking):
             scores[key] = scores.get(key, 0.0) + 1.0 / (RRF_K + rank + 1)
     return sorted(scores.items(), key=lambda item: -item[1])[:limit]

@@ -77,6 +77,6 @@ def test_without_the_extra_search_is_lexical_and_fits_cannot_tell(
 
 def test_fusion_rewards_agreement() -> None:
     a, b, c = ("s", "a"), ("s", "b"), ("s", "c")
-    fused = [key for key, _ in fuse([a, b, c], [b, c, a], 3)]
+    fused = [key for key, _ in fuse([[a, b, c], [b, c, a]], 3)]
     assert fused[0] == b, "second and first beats first and third"
-    assert len(fuse([a], [b], 1)) == 1
+    assert len(fuse([[a], [b]], 1)) == 1
