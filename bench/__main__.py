@@ -6,7 +6,8 @@ the same three upstreams: client-side start-up and RSS, session-ready time, tool
 latency (small and 1 MiB), throughput with 10 sessions, total memory for 1/5/10
 sessions, and the initial tools/list token footprint. Then load (50 concurrent sessions,
 zero lost or misrouted answers asserted: bench/load.py) and lazy exposure on the real
-Docker catalog (bench/catalog.py), and `mcpod status` wall time (bench/status.py).
+Docker catalog (bench/catalog.py), `mcpod status` wall time (bench/status.py), and the
+scale figures with 10/100/300 configured servers (bench/scale.py, plotted by bench/plots.py).
 Writes bench/results/latest.{json,md}.
 """
 
@@ -23,7 +24,7 @@ from typing import Any
 
 import psutil
 
-from bench import catalog, load, peers, status
+from bench import catalog, load, peers, scale, status
 from bench.harness import ROOT
 
 
@@ -58,6 +59,7 @@ def main() -> int:
     results["load"] = load.run(50, 50 if args.quick else 200)
     results["catalog"] = catalog.run()
     results["status"] = status.run(10 if args.quick else 20)
+    results["scale"] = [scale.measure(n, 5 if args.quick else 10) for n in (10, 100, 300)]
     results["seconds"] = round(time.perf_counter() - started)
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
@@ -68,9 +70,16 @@ def main() -> int:
             load.render(results["load"]),
             catalog.render(results["catalog"]),
             status.render(results["status"]),
+            scale.render(results["scale"]),
         ]
     )
     (out / "latest.md").write_text(report)
+    try:
+        from bench.plots import plot_scale
+
+        plot_scale(results["scale"], out)  # bench/results/scale.png
+    except ImportError:
+        print("(no plots: matplotlib is not installed; scripts/install-bench-peers does)")
     print(report)
     return 0
 
