@@ -97,3 +97,19 @@ def test_a_failing_docker_is_a_status_line_and_the_other_servers_serve(
         assert "result" in shim.response(1)
     finally:
         shim.close()
+
+
+def test_an_enabled_server_missing_its_docker_secret_says_how_to_set_it(
+    mcpod_home: DaemonHome,
+) -> None:
+    env = install_fake_docker(mcpod_home.home / "bin", mcpod_home.home / "docker",
+                              era="legacy", enabled_servers=("github-official",))  # fmt: skip
+    mcpod_home.env.update(env)
+    mcpod_home.write_config({"probe": probe_server()})
+    mcpod_home.start()
+    wait_for(lambda: "github-official" in servers(mcpod_home), 60, "the Docker servers")
+    shown = servers(mcpod_home)["github-official"]
+    assert shown["state"] == "needs-secret", shown
+    assert "docker mcp secret set github.personal_access_token=VALUE" in shown["reason"]
+    calls = read_calls(env["FAKE_DOCKER_CALLS"])
+    assert not [c for c in calls if c.get("gateway") == "start"], "no gateway for it"

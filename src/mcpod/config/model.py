@@ -43,6 +43,7 @@ class ServerConfig(msgspec.Struct, frozen=True, kw_only=True):
     scope: Scope = "global"
     instances: int = 1  # running copies of a stateless global server, least-loaded first
     source: str = "config"  # where it comes from: "config" (the file) | "docker" (the Toolkit)
+    needs: str = ""  # what its source says it lacks to run (e.g. a Docker secret): shown, not run
     title: str = ""
     description: str = ""
     category: str = ""

@@ -16,6 +16,7 @@ its other sources.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import re
@@ -52,6 +53,18 @@ class DockerServer:
     secrets: tuple[str, ...] = ()  # the env names of its secrets
     tools: tuple[dict[str, Any], ...] = ()  # MCP tool definitions (inputSchema)
     enabled: bool = False
+    secret_names: tuple[str, ...] = ()  # Docker's own names ("github.personal_access_token")
+    secrets_state: str = ""  # from `server ls --json`: none | required | partial | done
+
+    @property
+    def needs(self) -> str:
+        """Why its gateway cannot serve it yet ("" when nothing is missing)."""
+        if self.secrets_state != "required":
+            return ""
+        names = ", ".join(self.secret_names) or "its secrets"
+        first = self.secret_names[0] if self.secret_names else "NAME"
+        return (f"needs Docker secret {names}: set it with `docker mcp secret set "
+                f"{first}=VALUE` (Docker's secret store)")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -107,7 +120,7 @@ async def _discover(run: Run, cache: InspectCache, every_tool: bool) -> DockerSt
     version = out.strip()
     found = _VERSION.search(version)
     profiles = bool(found) and tuple(map(int, found.groups()[:2])) >= PROFILES_SINCE  # type: ignore[union-attr]
-    enabled: set[str] = set()
+    enabled: dict[str, str] = {}
     if not profiles:
         code, out, err = await run(["mcp", "server", "ls", "--json"])
         if code != 0 and "obsolete" in err:  # v0.38-v0.41 with the profiles feature on
@@ -124,7 +137,7 @@ async def _discover(run: Run, cache: InspectCache, every_tool: bool) -> DockerSt
 
 
 async def _legacy(
-    run: Run, enabled: set[str], cache: InspectCache, every_tool: bool
+    run: Run, enabled: dict[str, str], cache: InspectCache, every_tool: bool
 ) -> list[DockerServer]:
     catalog = _json(await _checked(run, ["mcp", "catalog", "show", DOCKER_CATALOG,
                                          "--format", "json"]), "catalog show")  # fmt: skip
@@ -133,7 +146,8 @@ async def _legacy(
         raise DockerProblem(
             "docker mcp catalog show: no 'registry' in its output (format changed?)"
         )
-    servers = {name: _server(name, entry, name in enabled) for name, entry in registry.items()
+    servers = {name: _server(name, entry, name in enabled, enabled.get(name, ""))
+               for name, entry in registry.items()
                if isinstance(entry, dict)}  # fmt: skip
     limiter = anyio.CapacityLimiter(INSPECT_CONCURRENCY)
 
@@ -185,16 +199,22 @@ async def _profiles(run: Run) -> list[DockerServer]:
 # -- reading the formats ------------------------------------------------------------------
 
 
-def _enabled_names(out: str) -> set[str]:
-    """`server ls --json`: null, ["a", ...] (<= v0.26) or [{"name": "a", ...}, ...]."""
+def _enabled_names(out: str) -> dict[str, str]:
+    """`server ls --json`: null, ["a", ...] (<= v0.26) or [{"name": "a", "secrets":
+    "required", ...}, ...]; the enabled names and the state of their secrets ("" unknown)."""
     value = _json(out, "server ls --json") if out.strip() else None
     if value is None:
-        return set()
+        return {}
     if not isinstance(value, list):
         raise DockerProblem("docker mcp server ls --json: not a list (format changed?)")
-    names = {v if isinstance(v, str) else v.get("name") if isinstance(v, dict) else None
-             for v in value}  # fmt: skip
-    return {n for n in names if isinstance(n, str)}
+    enabled: dict[str, str] = {}
+    for item in value:
+        if isinstance(item, str):
+            enabled[item] = ""
+        elif isinstance(item, dict) and isinstance(item.get("name"), str):
+            state = item.get("secrets")
+            enabled[item["name"]] = state if isinstance(state, str) else ""
+    return enabled
 
 
 def _profile_servers(out: str) -> set[str]:
@@ -214,12 +234,14 @@ def _profile_servers(out: str) -> set[str]:
     return names
 
 
-def _server(name: str, entry: dict[str, Any], enabled: bool) -> DockerServer:
+def _server(
+    name: str, entry: dict[str, Any], enabled: bool, secrets_state: str = ""
+) -> DockerServer:
     metadata = entry.get("metadata")
     category = metadata.get("category") if isinstance(metadata, dict) else ""
-    secrets = tuple(
-        str(s["env"]) for s in entry.get("secrets") or () if isinstance(s, dict) and s.get("env")
-    )
+    declared = [s for s in entry.get("secrets") or () if isinstance(s, dict)]
+    secrets = tuple(str(s["env"]) for s in declared if s.get("env"))
+    names = tuple(str(s["name"]) for s in declared if s.get("name"))
     tools = tuple(
         _tool(t) for t in entry.get("tools") or () if isinstance(t, dict) and t.get("name")
     )
@@ -231,12 +253,13 @@ def _server(name: str, entry: dict[str, Any], enabled: bool) -> DockerServer:
         secrets=secrets,
         tools=tools,
         enabled=enabled,
+        secret_names=names,
+        secrets_state=secrets_state,
     )
 
 
 def _with_tools(server: DockerServer, tools: tuple[dict[str, Any], ...]) -> DockerServer:
-    return DockerServer(server.name, server.title, server.description, server.category,
-                        server.secrets, tools or server.tools, server.enabled)  # fmt: skip
+    return dataclasses.replace(server, tools=tools or server.tools)
 
 
 def _tool(raw: dict[str, Any]) -> dict[str, Any]:
@@ -334,6 +357,7 @@ def gateway_server(server: DockerServer, docker: str) -> ServerConfig:
         description=server.description,
         category=server.category,
         source="docker",
+        needs=server.needs,
     )
 
 

@@ -187,6 +187,9 @@ class Upstream:
         A missing one is not a failed start (nothing to back off from): the server waits
         in `needs-secret` until it is set, and the error says which command sets it.
         """
+        if self.config.needs:  # its source says it cannot run yet (e.g. a Docker secret)
+            self._set_state("needs-secret", self.config.needs)
+            raise UpstreamUnavailable(f"MCP server {self.name!r} {self.config.needs}")
         environ = {**os.environ, **(launch.env if launch else {})}
         try:
             return resolve(self.config, self._secrets, environ)
@@ -505,6 +508,8 @@ class Upstream:
         secret says so before anyone tries it (read afresh: `mcpod secret set` clears it)."""
         if self.state not in ("stopped", "needs-secret"):
             return self.state, self.reason
+        if self.config.needs:
+            return "needs-secret", self.config.needs
         try:
             resolve(self.config, self._secrets, os.environ)
         except MissingSecrets as exc:

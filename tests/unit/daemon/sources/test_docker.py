@@ -185,3 +185,24 @@ def test_enabled_servers_join_the_config_and_the_files_own_server_wins() -> None
         "mcp", "gateway", "run", "--servers", "time", "--long-lived",
     )  # fmt: skip
     assert "notion" not in merged.servers
+
+
+async def test_an_enabled_server_without_its_docker_secrets_says_which_to_set() -> None:
+    catalog = {"registry": {"github-official": {
+        "type": "server", "description": "GitHub.", "remote": {},
+        "secrets": [{"name": "github.personal_access_token", "env": "GITHUB_TOKEN"}],
+    }}}  # fmt: skip
+    docker = legacy(server_ls='[{"name":"github-official","secrets":"required"}]')
+    docker.answers[("mcp", "catalog", "show", "docker-mcp", "--format", "json")] = (
+        0, json.dumps(catalog), "",
+    )  # fmt: skip
+    state = await discover(docker)
+    (server,) = state.enabled
+    assert "docker mcp secret set github.personal_access_token=VALUE" in server.needs
+    merged = with_docker(Config(path=Path("c.json"), servers={}), state)
+    assert merged.servers["github-official"].needs == server.needs
+    done = legacy(server_ls='[{"name":"github-official","secrets":"done"}]')
+    done.answers[("mcp", "catalog", "show", "docker-mcp", "--format", "json")] = (
+        0, json.dumps(catalog), "",
+    )  # fmt: skip
+    assert (await discover(done)).enabled[0].needs == ""
