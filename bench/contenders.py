@@ -69,9 +69,10 @@ class Direct(Contender):
 
 class Mcpod(Contender):
     name, shim = "mcpod", "mcpod-shim"
+    instances = 1
 
     def start(self) -> None:
-        self.daemon = Daemon()
+        self.daemon = Daemon(self.instances)
 
     def stop(self) -> None:
         self.daemon.stop()
@@ -81,6 +82,13 @@ class Mcpod(Contender):
 
     def shared_pids(self) -> list[int]:
         return [self.daemon.proc.pid]
+
+
+class McpodInstances(Mcpod):
+    """mcpod with the echo server's `instances: 4` (it is stateless)."""
+
+    name = "mcpod, instances 4"
+    instances = 4
 
 
 class HttpPeer(Contender):

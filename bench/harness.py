@@ -84,11 +84,14 @@ def percentile(values: Sequence[float], q: float) -> float:
 class Daemon:
     """An isolated mcpod daemon serving `servers()`, under a short temp dir."""
 
-    def __init__(self) -> None:
+    def __init__(self, instances: int = 1) -> None:
         self.home = Path(tempfile.mkdtemp(prefix="mcpod-b", dir="/tmp"))
         # Semantic search off: its model (~145 MB) is not part of the comparison with peers.
         self.env = {**os.environ, "MCPOD_HOME": str(self.home), "MCPOD_SEMANTIC": "off"}
-        (self.home / "config.json").write_text(json.dumps({"mcpServers": servers()}))
+        config = servers()
+        if instances > 1:  # the echo server is stateless: it may run several copies
+            config["everything"] = {**config["everything"], "instances": instances}
+        (self.home / "config.json").write_text(json.dumps({"mcpServers": config}))
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "mcpod", "daemon"], env=self.env,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,

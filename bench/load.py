@@ -16,8 +16,10 @@ import threading
 import time
 from typing import Any
 
-from bench.contenders import Direct, Mcpod
+from bench.contenders import Direct, Mcpod, McpodInstances
 from bench.harness import StdioClient, percentile
+
+WARM_UP_CALLS = 10  # per session, concurrently and not timed (starts `instances` copies)
 
 
 class LoadError(AssertionError):
@@ -46,6 +48,16 @@ def load(contender: Any, sessions: int, calls: int) -> dict[str, Any]:
             if text != f"Echo: {message}":
                 problems.append(f"misrouted: session {index} call {n} got {text[:40]!r}")
 
+    def warm_up(index: int, peer: StdioClient) -> None:  # every copy started, caches warm
+        for n in range(WARM_UP_CALLS):
+            params = {"name": contender.echo_tool, "arguments": {"message": f"warm{index}-{n}"}}
+            peer.request("tools/call", params, timeout=60)
+
+    warmers = [threading.Thread(target=warm_up, args=(i, p)) for i, p in enumerate(peers)]
+    for thread in warmers:
+        thread.start()
+    for thread in warmers:
+        thread.join()
     threads = [threading.Thread(target=work, args=(i, p)) for i, p in enumerate(peers)]
     started = time.perf_counter()
     for thread in threads:
@@ -83,6 +95,39 @@ def run(sessions: int = 50, calls: int = 200) -> dict[str, Any]:
     return results
 
 
+def curves(sizes: tuple[int, ...] = (1, 10, 50), calls: int = 100) -> list[dict[str, Any]]:
+    """Throughput and latency at each number of concurrent sessions, for direct, mcpod and
+    mcpod with `instances`; lost or misrouted calls fail the run, as in `run`."""
+    rows = []
+    for sessions in sizes:
+        row: dict[str, Any] = {"sessions": sessions}
+        for kind in (Direct, Mcpod, McpodInstances):
+            contender = kind()
+            contender.start()
+            try:
+                row[contender.name] = figures = load(contender, sessions, calls)
+            finally:
+                contender.stop()
+            if figures["lost"] or figures["misrouted"]:
+                raise LoadError(f"{contender.name}: {figures['problems']}")
+        rows.append(row)
+    return rows
+
+
+def render_curves(rows: list[dict[str, Any]]) -> str:
+    names = ("direct (status quo)", "mcpod", "mcpod, instances 4")
+    lines = ["### Concurrent sessions: calls/s and p50 / p99 per echo call", "",
+             "| sessions | " + " | ".join(names) + " | mcpod vs direct |",
+             "|---|---|---|---|---|"]  # fmt: skip
+    for row in rows:
+        cells = [f"{row[n]['calls_per_s']:,.0f}/s, {row[n]['p50_ms']} / {row[n]['p99_ms']} ms"
+                 for n in names]  # fmt: skip
+        best = max(row["mcpod"]["calls_per_s"], row["mcpod, instances 4"]["calls_per_s"])
+        ratio = best / row["direct (status quo)"]["calls_per_s"]
+        lines.append(f"| {row['sessions']} | " + " | ".join(cells) + f" | x{ratio:.2f} |")
+    return "\n".join(lines) + "\n"
+
+
 def render(r: dict[str, Any]) -> str:
     mcpod, direct = r["mcpod"], r["direct (status quo)"]
     lines = [
@@ -105,7 +150,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.load")
     parser.add_argument("--sessions", type=int, default=50)
     parser.add_argument("--calls", type=int, default=200)
+    parser.add_argument("--curves", action="store_true",
+                        help="1, 10 and 50 sessions; direct, mcpod, mcpod with instances")  # fmt: skip
     args = parser.parse_args()
+    if args.curves:
+        rows = curves(calls=args.calls)
+        print(json.dumps(rows, indent=2), file=sys.stderr)
+        print(render_curves(rows))
+        return 0
     results = run(args.sessions, args.calls)
     print(json.dumps(results, indent=2), file=sys.stderr)
     print(render(results))
