@@ -17,8 +17,11 @@ from tests.rawclient import ShimProcess
 pytestmark = pytest.mark.e2e
 
 FLOOD = 40_000  # tools/list answers of ~10 KB each: ~400 MB if the daemon kept them all
-# Documented: RSS grows by a small multiple of the queued bytes (allocator overhead).
-BOUND = 4 * MAX_QUEUED_BYTES
+# Documented: RSS grows by a small multiple of the queued bytes (allocator overhead: the
+# answers are freed in a different order than allocated, and RSS is a peak). Measured on
+# 2 cores: 3.9x to 4.7x of MAX_QUEUED_BYTES across runs (more when the machine is busy);
+# the bound keeps a margin over that and stays far under the flood's ~12x.
+BOUND = 6 * MAX_QUEUED_BYTES
 
 
 def test_a_client_that_never_reads_is_cut_off_within_the_memory_bound(daemon: DaemonHome) -> None:
