@@ -227,7 +227,12 @@ async def _serve(
     inherited = inherited_listener()
     if inherited is None:
         _unlink(paths.socket)  # stale from a crash: we hold the lock, so nobody else is using it
-        listener = await anyio.create_unix_listener(paths.socket, mode=0o600)
+        # Bound and listening under a temporary name, then renamed into place: the socket
+        # appears only once it accepts (a connect between bind and listen is refused).
+        pending = paths.socket.with_name(paths.socket.name + "~")
+        _unlink(pending)
+        listener = await anyio.create_unix_listener(pending, mode=0o600)
+        os.replace(pending, paths.socket)
     else:
         listener = await anyio.abc.SocketListener.from_socket(inherited)
     log.info(

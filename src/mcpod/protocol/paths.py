@@ -70,7 +70,7 @@ class Paths:
 
     def check_socket_path(self) -> None:
         """Raise `PathError` if the socket path cannot be bound on this OS."""
-        size = len(os.fsencode(self.socket))
+        size = len(os.fsencode(self.socket)) + 1  # bound first as "<socket>~" (see the daemon)
         if size > MAX_SOCKET_PATH_BYTES:
             raise PathError(
                 f"socket path is {size} bytes, over the OS limit of {MAX_SOCKET_PATH_BYTES}: "
