@@ -1,5 +1,5 @@
 """Facts of the MCP protocol itself that both sides of the daemon use: its eras' versions,
-and how to read an object field that a peer may have sent as anything."""
+how to read an object field that a peer may have sent as anything, and JSON-RPC ids."""
 
 from __future__ import annotations
 
@@ -15,3 +15,13 @@ MODERN_VERSION = "2026-07-28"
 def as_dict(value: Any) -> dict[str, Any]:
     """A copy of `value` if it is a JSON object, else an empty one (peers send anything)."""
     return dict(value) if isinstance(value, dict) else {}
+
+
+def is_request_id(value: Any) -> bool:
+    """A JSON-RPC id: an integer or a string (bool is not one, though Python says int)."""
+    return isinstance(value, int | str) and not isinstance(value, bool)
+
+
+def id_key(request_id: Any) -> tuple[str, Any]:
+    """A dict key for an id: JSON-RPC ids 1 and "1" are distinct; bool must not alias 1."""
+    return type(request_id).__name__, request_id

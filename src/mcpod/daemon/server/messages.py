@@ -14,6 +14,9 @@ import msgspec
 import orjson
 
 from mcpod.protocol import ErrorCode
+from mcpod.protocol.mcp import id_key
+
+__all__ = ["BadMessage", "Incoming", "id_key", "read_message"]
 
 INT64 = msgspec.Meta(ge=-(2**63), le=2**63 - 1)
 MAX_ID_CHARS = 1024
@@ -118,8 +121,3 @@ def _safe_id(line: bytes) -> Any:
     if isinstance(request_id, str) and len(request_id) <= MAX_ID_CHARS:
         return request_id
     return None
-
-
-def id_key(request_id: Any) -> tuple[str, Any]:
-    # JSON-RPC ids 1 and "1" are distinct; bool is not a valid id but must not alias 1.
-    return type(request_id).__name__, request_id

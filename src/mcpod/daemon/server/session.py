@@ -33,6 +33,7 @@ from mcpod.daemon.upstream.channel import CANCEL_NOTE, CancelNote
 from mcpod.daemon.upstream.scopes import FORWARDED_CAPABILITIES, NEEDS_CAPABILITY, Origin
 from mcpod.protocol import MAX_LINE_BYTES, ErrorCode, LineSplitter, McpodError, Oversized, RpcError
 from mcpod.protocol.control import SessionStatus
+from mcpod.protocol.mcp import is_request_id
 from mcpod.protocol.wire import Hello
 
 log = logging.getLogger(__name__)
@@ -199,7 +200,7 @@ class Session:
     ) -> None:
         if method == "notifications/cancelled":
             request_id = params.get("requestId")
-            if isinstance(request_id, bool) or not isinstance(request_id, int | str):
+            if not is_request_id(request_id):
                 log.debug("session %s: cancellation with a bad requestId ignored", self.id)
                 return
             # Forgotten at once, not when the task unwinds: the client may reuse the id next.

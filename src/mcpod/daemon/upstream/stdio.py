@@ -40,7 +40,7 @@ from mcpod.daemon.upstream.channel import (
 )
 from mcpod.daemon.upstream.serverlog import ServerLog
 from mcpod.protocol import MAX_LINE_BYTES, ErrorCode, LineSplitter, Oversized, RpcError
-from mcpod.protocol.mcp import HANDSHAKE_VERSIONS, LATEST_HANDSHAKE
+from mcpod.protocol.mcp import HANDSHAKE_VERSIONS, LATEST_HANDSHAKE, id_key, is_request_id
 from mcpod.protocol.redact import redact
 
 log = logging.getLogger(__name__)
@@ -302,7 +302,7 @@ class StdioChannel:
             # The server gave up on one of its own requests (one of ours is settled by
             # its answer, if any).
             request_id = params.get("requestId")
-            scope = self._served.get(_id_key(request_id)) if _is_id(request_id) else None
+            scope = self._served.get(id_key(request_id)) if is_request_id(request_id) else None
             if scope is not None:
                 scope.cancel()
             return
@@ -311,13 +311,13 @@ class StdioChannel:
     async def _server_request(self, request_id: Any, method: str, params: dict[str, Any]) -> None:
         if method == "ping":
             await self._answer(request_id, result={})
-        elif not _is_id(request_id) or _id_key(request_id) in self._served:
+        elif not is_request_id(request_id) or id_key(request_id) in self._served:
             log.info("server %s sent a request with a bad or reused id: ignored", self.name)
         elif len(self._served) >= MAX_SERVER_REQUESTS:
             message = f"mcpod serves at most {MAX_SERVER_REQUESTS} requests from a server at once"
             await self._answer(request_id, error=RpcError(message, code=ErrorCode.OVERLOADED))
         else:
-            scope = self._served[_id_key(request_id)] = anyio.CancelScope()
+            scope = self._served[id_key(request_id)] = anyio.CancelScope()
             self._tg.start_soon(self._serve, request_id, method, params, scope)
 
     async def _serve(
@@ -337,7 +337,7 @@ class StdioChannel:
                 else:
                     await self._answer(request_id, result=result)
         finally:
-            self._served.pop(_id_key(request_id), None)
+            self._served.pop(id_key(request_id), None)
 
     async def _answer(
         self, request_id: Any, *, result: dict[str, Any] | None = None,
@@ -373,14 +373,6 @@ class StdioChannel:
     def _gone(self) -> RpcError:
         return RpcError(f"MCP server {self.name!r}: {self._why_closed}",
                         code=ErrorCode.CONNECTION_CLOSED)  # fmt: skip
-
-
-def _is_id(value: Any) -> bool:
-    return isinstance(value, int | str) and not isinstance(value, bool)
-
-
-def _id_key(value: Any) -> tuple[str, Any]:
-    return type(value).__name__, value  # ids 1 and "1" are distinct
 
 
 def _object(raw: msgspec.Raw | msgspec.UnsetType) -> dict[str, Any] | None:
