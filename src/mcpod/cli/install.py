@@ -44,29 +44,17 @@ _DONE = {"install": "installed", "update": "updated", "restore": "restored"}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    if parser.prog.split()[-1] == "uninstall":
-        add_uninstall_arguments(parser)
-        return
-    _common(parser)
-    parser.add_argument(
-        "--force",
-        action="store_true",
-        help="replace the client's servers even if mcpod's config does not have them all",
+    _common(
+        parser, force="replace the client's servers even if mcpod's config does not have them all"
     )
 
 
 def add_uninstall_arguments(parser: argparse.ArgumentParser) -> None:
-    _common(parser)
-    parser.add_argument(
-        "--force",
-        action="store_true",
-        help="restore even if the file no longer holds only mcpod's entry",
-    )
+    """`mcpod uninstall` (cli.main's ENTRY_POINTS routes it here and to `run_uninstall`)."""
+    _common(parser, force="restore even if the file no longer holds only mcpod's entry")
 
 
 def run(args: argparse.Namespace) -> int:
-    if getattr(args, "command", None) == "uninstall":
-        return run_uninstall(args)
     from mcpod.config.clients import Context, client, find_shim, plan_install
     from mcpod.protocol import McpodError, resolve_paths
 
@@ -114,8 +102,9 @@ def shim_env() -> dict[str, str]:
     }
 
 
-def _common(parser: argparse.ArgumentParser) -> None:
+def _common(parser: argparse.ArgumentParser, *, force: str) -> None:
     parser.add_argument("client", metavar="CLIENT", choices=CLIENTS, help=", ".join(CLIENTS))
+    parser.add_argument("--force", action="store_true", help=force)
     parser.add_argument(
         "--dry-run", action="store_true", help="show the change as a diff; write nothing"
     )
