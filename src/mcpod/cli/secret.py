@@ -14,6 +14,12 @@ import argparse
 import json
 import sys
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from mcpod.config import SecretStore
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -46,11 +52,9 @@ def run(args: argparse.Namespace) -> int:
         return 1
 
 
-def _set(store: object, name: str) -> int:
-    from mcpod.config import SecretStore
+def _set(store: SecretStore, name: str) -> int:
     from mcpod.config.secrets import check_name
 
-    assert isinstance(store, SecretStore)
     check_name(name)
     if sys.stdin.isatty():
         import getpass
@@ -66,12 +70,9 @@ def _set(store: object, name: str) -> int:
     return 0
 
 
-def _list(store: object, config_file: object, as_json: bool) -> int:
-    from pathlib import Path
+def _list(store: SecretStore, config_file: Path, as_json: bool) -> int:
+    from mcpod.config import load_config, secret_usage
 
-    from mcpod.config import SecretStore, load_config, secret_usage
-
-    assert isinstance(store, SecretStore) and isinstance(config_file, Path)
     config = load_config(config_file)
     used, missing = secret_usage(store, config)
     if as_json:
