@@ -25,6 +25,18 @@ BIN = Path(sys.executable).parent
 
 READ_TIMEOUT_S = 60.0
 
+
+def compile_bytecode() -> None:
+    """Write mcpod's .pyc files, as `pip install` does: an editable checkout run with
+    PYTHONDONTWRITEBYTECODE (this machine's default) would otherwise compile every module
+    on every start, and the shim's start-up figure would measure the compiler."""
+    import compileall
+
+    compileall.compile_dir(ROOT / "src" / "mcpod", quiet=2)
+
+
+compile_bytecode()
+
 INIT_PARAMS = {
     "protocolVersion": "2025-11-25",
     "capabilities": {},

@@ -23,7 +23,7 @@ from tests.conftest import (
     time_server,
     wait_for,
 )
-from tests.rawclient import ShimProcess
+from tests.rawclient import RAW_INIT, ShimProcess
 
 pytestmark = pytest.mark.e2e
 
@@ -298,3 +298,37 @@ def test_a_busy_daemon_of_another_version_keeps_serving(daemon: DaemonHome) -> N
         shim.close()
         busy.close()
     assert "serves other sessions" in shim.proc.stderr.read().decode()  # type: ignore[union-attr]
+
+
+# What a shim imports on its way to a warm daemon, measured in `BENCHMARKS.md`: each of
+# these costs it milliseconds of the 20 ms it has (json pulls in re).
+SLOW_IMPORTS = ("json", "re", "socket", "selectors", "enum", "pathlib", "typing", "subprocess")
+
+
+def test_a_shim_reaches_a_warm_daemon_without_the_slow_imports(daemon: DaemonHome) -> None:
+    shim = os.path.join(os.path.dirname(sys.executable), "mcpod-shim")  # the console script
+    proc = subprocess.Popen(
+        [shim, "--mode", "all"],
+        env={**daemon.shim_env(), "PYTHONPROFILEIMPORTTIME": "1"},
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+    request = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": RAW_INIT}
+    proc.stdin.write(json.dumps(request).encode() + b"\n")
+    proc.stdin.flush()
+    answer = json.loads(proc.stdout.readline())
+    proc.stdin.write(b'{"jsonrpc":"2.0","method":"notifications/initialized"}\n')
+    proc.stdin.write(b'{"jsonrpc":"2.0","id":2,"method":"tools/list"}\n')
+    proc.stdin.close()
+    tools = json.loads(proc.stdout.readline())
+    assert proc.wait(timeout=30) == 0
+    assert proc.stderr is not None
+    stderr = proc.stderr.read()
+    assert answer["result"]["serverInfo"]["name"] == "mcpod"
+    assert any(t["name"] == "everything__echo" for t in tools["result"]["tools"])
+    imported = {line.rsplit("|", 1)[1].strip() for line in stderr.decode().splitlines()
+                if line.startswith("import time:") and "|" in line}  # fmt: skip
+    assert "mcpod.shim.pump" in imported  # the profile covers the forwarding, too
+    assert sorted(imported & set(SLOW_IMPORTS)) == []

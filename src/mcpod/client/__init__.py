@@ -1,21 +1,20 @@
 """Connect, handshake and connect-or-spawn (shared by the shim and the CLI), the control
 client, and one blocking stdio JSON-RPC client. Stdlib + `mcpod.protocol` only.
 
-`StdioClient` is exported lazily: it imports `subprocess`, which the shim's start-up
-does not pay for.
+Every name is loaded on first use (PEP 562): the shim imports `mcpod.client.connect`
+alone, and `StdioClient` imports `subprocess`, which no start-up path pays for.
 """
-
-from mcpod.client.connect import (
-    connect,
-    connect_or_spawn,
-    handshake,
-    hello_message,
-    spawn_daemon,
-)
-from mcpod.client.control import ControlClient
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from mcpod.client.connect import (
+        connect,
+        connect_or_spawn,
+        handshake,
+        hello_message,
+        spawn_daemon,
+    )
+    from mcpod.client.control import ControlClient
     from mcpod.client.stdio import StdioClient
 
 __all__ = [
@@ -28,10 +27,22 @@ __all__ = [
     "spawn_daemon",
 ]
 
+_MODULES = {
+    "ControlClient": "mcpod.client.control",
+    "StdioClient": "mcpod.client.stdio",
+    **dict.fromkeys(
+        ("connect", "connect_or_spawn", "handshake", "hello_message", "spawn_daemon"),
+        "mcpod.client.connect",
+    ),
+}
+
 
 def __getattr__(name: str) -> object:
-    if name == "StdioClient":
-        from mcpod.client.stdio import StdioClient
+    module = _MODULES.get(name)
+    if module is None:
+        raise AttributeError(f"module 'mcpod.client' has no attribute {name!r}")
+    import importlib
 
-        return StdioClient
-    raise AttributeError(f"module 'mcpod.client' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

@@ -7,30 +7,27 @@ one win and the other exit, and both clients end up connected to the winner.
 
 from __future__ import annotations
 
+import _socket
 import errno
-import json
 import os
-import socket
 import sys
 import time
 
 from mcpod import __version__
-from mcpod.protocol import (
-    CAPABILITIES,
-    PROTOCOL_VERSION,
-    DaemonUnavailable,
-    ErrorCode,
-    HandshakeFailed,
-    Paths,
-    ensure_private_dir,
-    error_code,
-)
+from mcpod.protocol import CAPABILITIES, PROTOCOL_VERSION, json_lite
 from mcpod.protocol.peercred import peer_credentials
+from mcpod.protocol.socketpath import check_socket_length
 
 TYPE_CHECKING = False  # not `from typing`: the shim's start-up cannot afford it
 if TYPE_CHECKING:
     import subprocess
     from typing import Any
+
+    from mcpod.protocol import Paths
+
+# What the shim's way to a warm daemon imports is only this module, `_socket`, `_json`
+# and `os.path`: `socket`, `json`, `enum` (the error registry) and `pathlib` cost ~40 ms
+# of start-up together, so errors and `Paths` are imported where they are needed.
 
 ABSENT_ERRNOS = (errno.ENOENT, errno.ECONNREFUSED)
 # The daemon imports the mcp SDK (~0.7 s) and takes its lock first, which can mean waiting
@@ -40,31 +37,38 @@ HANDSHAKE_TIMEOUT_S = 10.0
 MAX_WELCOME_BYTES = 1 << 20
 
 
-def connect(paths: Paths) -> socket.socket:
-    """Connect to a running daemon; `FileNotFoundError`/`ConnectionRefusedError` if none.
+def connect(paths: Paths) -> _socket.socket:
+    """Connect to a running daemon; `FileNotFoundError`/`ConnectionRefusedError` if none."""
+    return connect_to(os.fspath(paths.socket))
+
+
+def connect_to(path: str) -> _socket.socket:
+    """`connect` to the socket at `path`.
 
     The daemon must run as this user: a socket someone else serves (planted in a shared
     directory) is refused before anything, the hello's cwd and env included, is sent.
     """
-    paths.check_socket_path()
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    check_socket_length(path)
+    sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
     try:
-        sock.connect(os.fspath(paths.socket))
-        _check_owner(sock, paths)
+        sock.connect(path)
+        _check_owner(sock, path)
     except BaseException:
         sock.close()
         raise
     return sock
 
 
-def _check_owner(sock: socket.socket, paths: Paths) -> None:
+def _check_owner(sock: _socket.socket, path: str) -> None:
     try:
         _pid, uid = peer_credentials(sock)
     except OSError:
         return  # no peer credentials on this OS: the socket's 0700 directory must do
     if uid != os.getuid():
+        from mcpod.protocol.errors import DaemonUnavailable
+
         raise DaemonUnavailable(
-            f"{paths.socket} is served by uid {uid}, not by you; refusing to talk to it. "
+            f"{path} is served by uid {uid}, not by you; refusing to talk to it. "
             "Remove it, or set MCPOD_SOCKET to a path in a directory of your own"
         )
 
@@ -82,40 +86,46 @@ def hello_message(role: str, **fields: Any) -> dict[str, Any]:
     }
 
 
-def handshake(sock: socket.socket, hello: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
+def handshake(sock: _socket.socket, hello: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
     """Send `hello`, return the daemon's welcome and any bytes that followed it.
 
     Raises `HandshakeFailed` with the daemon's reason when it answers with an error.
     """
     sock.settimeout(HANDSHAKE_TIMEOUT_S)
-    sock.sendall(json.dumps(hello, separators=(",", ":")).encode() + b"\n")
+    sock.sendall(json_lite.dumps(hello).encode() + b"\n")
     received = b""
     while b"\n" not in received:
         if len(received) > MAX_WELCOME_BYTES:
-            raise HandshakeFailed("the daemon sent an oversized handshake")
+            raise _failed("the daemon sent an oversized handshake")
         try:
             chunk = sock.recv(65536)
         except TimeoutError:
-            raise HandshakeFailed(
+            raise _failed(
                 f"the daemon did not answer the hello within {HANDSHAKE_TIMEOUT_S:.0f} s"
             ) from None
         if not chunk:
-            raise HandshakeFailed("the daemon closed the connection during the handshake")
+            raise _failed("the daemon closed the connection during the handshake")
         received += chunk
     sock.settimeout(None)
     first, _, rest = received.partition(b"\n")
     try:
-        answer = json.loads(first)
+        answer = json_lite.loads(first)
     except ValueError:
-        raise HandshakeFailed("the daemon sent an unreadable handshake") from None
+        raise _failed("the daemon sent an unreadable handshake") from None
+    if not isinstance(answer, dict):
+        raise _failed("the daemon sent an unreadable handshake")
     if answer.get("type") == "error":
-        raise HandshakeFailed(
-            answer.get("message", "refused"),
-            code=error_code(answer.get("code"), ErrorCode.HANDSHAKE_FAILED),
-        )
+        raise _failed(answer.get("message", "refused"), answer.get("code"))
     if answer.get("type") != "welcome":
-        raise HandshakeFailed(f"unexpected handshake answer: {answer.get('type')!r}")
+        raise _failed(f"unexpected handshake answer: {answer.get('type')!r}")
     return answer, rest
+
+
+def _failed(message: object, code: object = None) -> Exception:
+    """A `HandshakeFailed` (its module, with the error registry, loaded only now)."""
+    from mcpod.protocol.errors import ErrorCode, HandshakeFailed, error_code
+
+    return HandshakeFailed(str(message), code=error_code(code, ErrorCode.HANDSHAKE_FAILED))
 
 
 _spawned: list[subprocess.Popen[bytes]] = []
@@ -136,6 +146,8 @@ def spawn_daemon(paths: Paths) -> subprocess.Popen[bytes]:
     """Start `mcpod daemon` detached from this process, its output to the daemon log."""
     import subprocess  # lazily: only a shim that finds no daemon pays for it
 
+    from mcpod.protocol.paths import ensure_private_dir
+
     ensure_private_dir(paths.log_dir)
     log = open(paths.daemon_log, "ab")  # noqa: SIM115 - handed to the child, closed below
     try:
@@ -153,8 +165,10 @@ def spawn_daemon(paths: Paths) -> subprocess.Popen[bytes]:
     return child
 
 
-def connect_or_spawn(paths: Paths, timeout: float = SPAWN_TIMEOUT_S) -> socket.socket:
+def connect_or_spawn(paths: Paths, timeout: float = SPAWN_TIMEOUT_S) -> _socket.socket:
     """Connect, spawning the daemon if absent; `DaemonUnavailable` says why it failed."""
+    from mcpod.protocol.errors import DaemonUnavailable
+
     try:
         return connect(paths)
     except OSError as exc:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 
 from mcpod.client.connect import connect, connect_or_spawn, handshake, hello_message
 from mcpod.protocol import (
@@ -19,13 +18,14 @@ from mcpod.protocol import (
 
 TYPE_CHECKING = False  # not `from typing`: the shim's start-up cannot afford it
 if TYPE_CHECKING:
+    import _socket
     from typing import Any
 
 
 class ControlClient:
     """One control connection: `call(method, params)` returns the result or raises `RpcError`."""
 
-    def __init__(self, sock: socket.socket, welcome: dict[str, Any], rest: bytes) -> None:
+    def __init__(self, sock: _socket.socket, welcome: dict[str, Any], rest: bytes) -> None:
         self._sock = sock
         self.welcome = welcome
         self._splitter = LineSplitter()

@@ -1,22 +1,47 @@
 """The leaf package: the socket protocol's constants, framing, errors and per-user paths.
 
-Everything imported here is stdlib-only, because `mcpod-shim` imports it on every client
-start. The msgspec wire types live in `mcpod.protocol.wire`, imported by the daemon.
+Everything here is stdlib-only, because `mcpod-shim` imports it on every client start;
+the names of the submodules are loaded when first used. The msgspec wire types live in
+`mcpod.protocol.wire`, imported by the daemon.
 """
 
-from mcpod.protocol.errors import (
-    ConfigError,
-    DaemonUnavailable,
-    ErrorCode,
-    HandshakeFailed,
-    McpodError,
-    PathError,
-    RpcError,
-    UpstreamUnavailable,
-    error_code,
-)
-from mcpod.protocol.framing import MAX_LINE_BYTES, LineSplitter, Oversized
-from mcpod.protocol.paths import Paths, ensure_private_dir, resolve_paths
+TYPE_CHECKING = False  # not `from typing`: the shim's start-up cannot afford it
+if TYPE_CHECKING:
+    from mcpod.protocol.errors import (
+        ConfigError,
+        DaemonUnavailable,
+        ErrorCode,
+        HandshakeFailed,
+        McpodError,
+        PathError,
+        RpcError,
+        UpstreamUnavailable,
+        error_code,
+    )
+    from mcpod.protocol.framing import MAX_LINE_BYTES, LineSplitter, Oversized
+    from mcpod.protocol.paths import Paths, ensure_private_dir, resolve_paths
+
+# Loaded on first use (PEP 562), so that the shim's `mcpod.protocol.framing` does not
+# pay for `enum` (errors) and `pathlib` (paths): ~15 ms of its start-up.
+_ERRORS = ("ConfigError", "DaemonUnavailable", "ErrorCode", "HandshakeFailed", "McpodError",
+           "PathError", "RpcError", "UpstreamUnavailable", "error_code")  # fmt: skip
+_LAZY = {
+    **dict.fromkeys(_ERRORS, "mcpod.protocol.errors"),
+    **dict.fromkeys(("MAX_LINE_BYTES", "LineSplitter", "Oversized"), "mcpod.protocol.framing"),
+    **dict.fromkeys(("Paths", "ensure_private_dir", "resolve_paths"), "mcpod.protocol.paths"),
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'mcpod.protocol' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 PROTOCOL_VERSION = 1
 """Bumped only when a change breaks older peers; additions go through capabilities."""

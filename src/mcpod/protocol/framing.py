@@ -7,7 +7,9 @@ so one bad message costs one error answer, never the connection or the daemon.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+TYPE_CHECKING = False  # not `from typing`: the shim's start-up cannot afford it
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 MAX_LINE_BYTES = 32 * 1024 * 1024
 """Upper bound of one message. MCP results carry images and file contents; 32 MiB is

@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import os
 import stat
-import sys
 from pathlib import Path
 
 from mcpod.protocol.errors import PathError
+from mcpod.protocol.socketpath import (
+    MAX_SOCKET_PATH_BYTES,
+    SOCKET_NAME,
+    check_socket_length,
+    home_root,
+    socket_location,
+)
 
-# sun_path is 108 bytes on Linux and 104 on macOS, including the terminating NUL.
-MAX_SOCKET_PATH_BYTES = 103 if sys.platform == "darwin" else 107
-
-SOCKET_NAME = "mcpod.sock"
+__all__ = ["MAX_SOCKET_PATH_BYTES", "SOCKET_NAME", "Paths", "ensure_private_dir", "resolve_paths"]
 
 
 class Paths:
@@ -70,47 +73,32 @@ class Paths:
 
     def check_socket_path(self) -> None:
         """Raise `PathError` if the socket path cannot be bound on this OS."""
-        size = len(os.fsencode(self.socket)) + 1  # bound first as "<socket>~" (see the daemon)
-        if size > MAX_SOCKET_PATH_BYTES:
-            raise PathError(
-                f"socket path is {size} bytes, over the OS limit of {MAX_SOCKET_PATH_BYTES}: "
-                f"{self.socket}. Set MCPOD_SOCKET (or MCPOD_HOME) to a shorter path, e.g. "
-                f"MCPOD_SOCKET=/tmp/mcpod-{os.getuid()}.sock"
-            )
+        check_socket_length(os.fspath(self.socket))
 
 
 def resolve_paths(environ: os._Environ[str] | dict[str, str] | None = None) -> Paths:
     env = os.environ if environ is None else environ
-    home = env.get("MCPOD_HOME")
-    if home:
-        root = Path(home).expanduser().absolute()
-        runtime = root / "run"
-        paths = Paths(
-            config_file=root / "config.json",
-            state_dir=root / "state",
-            log_dir=root / "logs",
-            runtime_dir=runtime,
-            socket=runtime / SOCKET_NAME,
+    sock = Path(socket_location(env))  # the socket's rules are `socketpath`'s (the shim's)
+    root = home_root(env)
+    if root is not None:
+        base = Path(root)
+        return Paths(
+            config_file=base / "config.json",
+            state_dir=base / "state",
+            log_dir=base / "logs",
+            runtime_dir=sock.parent,
+            socket=sock,
             isolated=True,
         )
-    else:
-        state = _xdg(env, "XDG_STATE_HOME", ".local/state") / "mcpod"
-        runtime = _runtime_dir(env)
-        paths = Paths(
-            config_file=_xdg(env, "XDG_CONFIG_HOME", ".config") / "mcpod" / "config.json",
-            state_dir=state,
-            log_dir=state / "logs",
-            runtime_dir=runtime,
-            socket=runtime / SOCKET_NAME,
-            isolated=False,
-        )
-    override = env.get("MCPOD_SOCKET")
-    if override:
-        sock = Path(override).expanduser().absolute()
-        paths = Paths(
-            paths.config_file, paths.state_dir, paths.log_dir, sock.parent, sock, paths.isolated
-        )
-    return paths
+    state = _xdg(env, "XDG_STATE_HOME", ".local/state") / "mcpod"
+    return Paths(
+        config_file=_xdg(env, "XDG_CONFIG_HOME", ".config") / "mcpod" / "config.json",
+        state_dir=state,
+        log_dir=state / "logs",
+        runtime_dir=sock.parent,
+        socket=sock,
+        isolated=False,
+    )
 
 
 def _xdg(env: os._Environ[str] | dict[str, str], var: str, default: str) -> Path:
@@ -118,17 +106,6 @@ def _xdg(env: os._Environ[str] | dict[str, str], var: str, default: str) -> Path
     if value and os.path.isabs(value):
         return Path(value)
     return Path.home() / default
-
-
-def _runtime_dir(env: os._Environ[str] | dict[str, str]) -> Path:
-    xdg = env.get("XDG_RUNTIME_DIR")
-    if xdg and os.path.isabs(xdg) and os.path.isdir(xdg):
-        return Path(xdg) / "mcpod"
-    if sys.platform == "darwin":
-        return Path.home() / "Library" / "Caches" / "mcpod"
-    import tempfile  # lazily: only this fallback needs it
-
-    return Path(tempfile.gettempdir()) / f"mcpod-{os.getuid()}"
 
 
 def ensure_private_dir(path: Path) -> None:

@@ -1,23 +1,27 @@
-"""The uid and pid of the process at the other end of a Unix socket connection."""
+"""The uid and pid of the process at the other end of a Unix socket connection.
+
+`_socket`, not `socket`: the shim checks its daemon's uid on every start, and `socket`
+costs it ~10 ms of imports (enum, selectors).
+"""
 
 from __future__ import annotations
 
-import socket
+import _socket
 import struct
 import sys
 
 
-def peer_credentials(sock: socket.socket) -> tuple[int | None, int]:
+def peer_credentials(sock: _socket.socket) -> tuple[int | None, int]:
     """Return `(pid, uid)` of the peer; pid is None where the OS does not tell it."""
-    if hasattr(socket, "SO_PEERCRED"):  # Linux
+    if hasattr(_socket, "SO_PEERCRED"):  # Linux
         fmt = "3i"
         pid, uid, _gid = struct.unpack(
-            fmt, sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize(fmt))
+            fmt, sock.getsockopt(_socket.SOL_SOCKET, _socket.SO_PEERCRED, struct.calcsize(fmt))
         )
         return pid, uid
     if sys.platform == "darwin":  # untested here: no macOS in CI (see README)
         xucred = "@IIh2x16I"
-        local_peercred = getattr(socket, "LOCAL_PEERCRED", 1)
+        local_peercred = getattr(_socket, "LOCAL_PEERCRED", 1)
         _ver, uid, *_ = struct.unpack(
             xucred, sock.getsockopt(0, local_peercred, struct.calcsize(xucred))
         )

@@ -9,20 +9,11 @@ errors.
 
 from __future__ import annotations
 
+import _socket
 import os
-import selectors
-import socket
-import time
+import select
 
-from mcpod.client.connect import connect_or_spawn, handshake, reap_spawned
-from mcpod.protocol import (
-    MAX_LINE_BYTES,
-    ErrorCode,
-    LineSplitter,
-    McpodError,
-    Oversized,
-    Paths,
-)
+from mcpod.protocol.framing import MAX_LINE_BYTES, LineSplitter, Oversized
 from mcpod.shim.output import say, write_all
 from mcpod.shim.tracker import ClientState
 
@@ -35,56 +26,56 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import Any
 
+STDIN = 0
+
 
 class Pump:
+    """Two file descriptors, `select`ed (not `selectors`: its import costs start-up)."""
+
     def __init__(
         self,
-        paths: Paths,
-        sock: socket.socket,
+        sock: _socket.socket,
         welcome: dict[str, Any],
         hello: Callable[[str | None], dict[str, object]],
     ) -> None:
-        self._paths = paths
         self._sock = sock
         self._hello = hello
         self._state = ClientState()
         self._state.session_id = welcome.get("session_id")
         self._from_client = LineSplitter(MAX_LINE_BYTES)
         self._from_daemon = LineSplitter(1 << 62)  # the daemon bounds what it sends
-        self._selector = selectors.DefaultSelector()
         self._stdin_open = True
 
     def run(self, rest: bytes) -> int:
         """Until the client closes stdin and the daemon has answered what was in flight."""
         self._daemon_bytes(rest)
-        self._selector.register(0, selectors.EVENT_READ, "stdin")
-        self._selector.register(self._sock, selectors.EVENT_READ, "socket")
         while True:
-            for key, _ in self._selector.select():
-                if key.data == "stdin":
-                    self._read_client()
-                    continue
-                try:
-                    data = self._sock.recv(CHUNK)
-                except OSError:
-                    data = b""
-                if data:
-                    self._daemon_bytes(data)
-                elif not self._stdin_open:
-                    return 0  # the daemon finished after the client's half-close
-                elif not self._reconnect():
-                    return 1
+            watched = [STDIN, self._sock.fileno()] if self._stdin_open else [self._sock.fileno()]
+            ready, _, _ = select.select(watched, [], [])
+            if STDIN in ready:
+                self._read_client()
+            if self._sock.fileno() not in ready:
+                continue
+            try:
+                data = self._sock.recv(CHUNK)
+            except OSError:
+                data = b""
+            if data:
+                self._daemon_bytes(data)
+            elif not self._stdin_open:
+                return 0  # the daemon finished after the client's half-close
+            elif not self._reconnect():
+                return 1
 
     # -- client -> daemon ----------------------------------------------------------------
 
     def _read_client(self) -> None:
-        data = os.read(0, CHUNK)
+        data = os.read(STDIN, CHUNK)
         if not data:
             # Half-close: the daemon finishes what is in flight, then closes.
-            self._selector.unregister(0)
             self._stdin_open = False
             try:  # noqa: SIM105 - contextlib costs start-up
-                self._sock.shutdown(socket.SHUT_WR)
+                self._sock.shutdown(_socket.SHUT_WR)
             except OSError:
                 pass  # the daemon is gone already: the socket's end says so
             return
@@ -120,8 +111,9 @@ class Pump:
     # -- reconnecting --------------------------------------------------------------------
 
     def _reconnect(self) -> bool:
+        from mcpod.client.connect import reap_spawned
+
         say("the mcpod daemon went away (stopped, crashed or upgraded); reconnecting")
-        self._selector.unregister(self._sock)
         self._sock.close()
         reap_spawned()
         self._from_daemon = LineSplitter(1 << 62)  # a half line from the old daemon is dropped
@@ -132,18 +124,24 @@ class Pump:
         if connected is None:
             return False
         self._sock, rest = connected
-        self._selector.register(self._sock, selectors.EVENT_READ, "socket")
         self._send(b"".join(self._state.replay()))
         self._daemon_bytes(rest)
         say("reconnected to the mcpod daemon")
         return True
 
-    def _connect_again(self) -> tuple[socket.socket, bytes] | None:
+    def _connect_again(self) -> tuple[_socket.socket, bytes] | None:
+        import time
+
+        from mcpod.client.connect import connect_or_spawn, handshake
+        from mcpod.protocol.errors import McpodError
+        from mcpod.protocol.paths import resolve_paths
+
+        paths = resolve_paths()
         deadline = time.monotonic() + RECONNECT_BUDGET_S
         delay = RECONNECT_DELAYS[0]
         while True:
             try:
-                sock = connect_or_spawn(self._paths)
+                sock = connect_or_spawn(paths)
                 try:
                     welcome, rest = handshake(sock, self._hello(self._state.session_id))
                 except BaseException:
@@ -160,6 +158,8 @@ class Pump:
 
 
 def _too_large(size: int) -> bytes:
+    from mcpod.protocol.errors import ErrorCode
+
     message = (
         f"message of {size} bytes exceeds mcpod's limit of {MAX_LINE_BYTES} bytes and was dropped"
     )

@@ -11,9 +11,7 @@ re-sent, and every other one is answered with an error the client can act on.
 
 from __future__ import annotations
 
-import json
-
-from mcpod.protocol import ErrorCode
+from mcpod.protocol.json_lite import dumps, loads
 
 REPLAY_PREFIX = "mcpod-shim:replay:"
 RESENDABLE = ("initialize", "subscriptions/listen")
@@ -39,7 +37,7 @@ class ClientState:
 
     def from_client(self, line: bytes) -> None:
         try:
-            message = json.loads(line)
+            message = loads(line)
         except ValueError:
             return  # the daemon answers it with a parse error
         if not isinstance(message, dict):
@@ -79,7 +77,7 @@ class ClientState:
         """These lines failed to send: no daemon saw them, so they are safe to send again."""
         for line in lines:
             try:
-                message = json.loads(line)
+                message = loads(line)
             except ValueError:
                 continue
             if isinstance(message, dict) and "id" in message:
@@ -89,6 +87,8 @@ class ClientState:
 
     def unanswerable(self) -> list[bytes]:
         """Error answers for the in-flight requests that cannot simply be sent again."""
+        from mcpod.protocol.errors import ErrorCode  # only after a daemon went away
+
         errors = []
         for key, (request_id, method, _sent) in list(self._inflight.items()):
             if method in RESENDABLE or key in self._unsent:
@@ -115,10 +115,10 @@ class ClientState:
         return [line + b"\n" for line in lines]
 
     def _privately(self, line: bytes) -> bytes:
-        message = json.loads(line)
+        message = loads(line)
         self._replays += 1
         message["id"] = f"{REPLAY_PREFIX}{self._replays}"
-        return json.dumps(message, separators=(",", ":")).encode()
+        return dumps(message).encode()
 
 
 _UNREADABLE = object()
@@ -140,7 +140,7 @@ def _leading_id(rest: bytes) -> object:
         comma = rest.find(b",")
         token = rest[:comma] if comma >= 0 else b""
     try:
-        return json.loads(token)
+        return loads(token)
     except ValueError:
         return _UNREADABLE
 
@@ -151,4 +151,4 @@ def _key(request_id: object) -> str:
 
 
 def _encoded(message: dict[str, Any]) -> bytes:
-    return json.dumps(message, separators=(",", ":")).encode() + b"\n"
+    return dumps(message).encode() + b"\n"

@@ -6,16 +6,19 @@ next connection starts the installed version; a busy one keeps serving its sessi
 
 from __future__ import annotations
 
-import socket
 import time
 
 from mcpod.client import ControlClient
 from mcpod.protocol import McpodError, Paths
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import _socket
+
 STOP_WAIT_S = 30.0
 
 
-def restart_if_idle(paths: Paths, ours: socket.socket) -> bool:
+def restart_if_idle(paths: Paths, ours: _socket.socket) -> bool:
     """Stop the daemon if it serves no session but `ours`.
 
     True when `ours` was closed (the caller connects again, to whichever daemon then
