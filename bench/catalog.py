@@ -1,8 +1,8 @@
 """`python -m bench.catalog`: lazy exposure on the real Docker MCP catalog.
 
 The catalog is bench/data/docker_catalog_index.json (copied from docker/mcp-registry and
-docker/labs-ai-tools-for-devs, MIT / Apache-2.0: see the LICENSE files beside it): 130
-servers with 1,968 tool definitions. It is loaded into mcpod's own `Catalog` exactly as
+docker/labs-ai-tools-for-devs, MIT / Apache-2.0: see the LICENSE files beside it): 141
+servers with 2,013 tools (11 servers list their tools by name only). It is loaded into mcpod's own `Catalog` exactly as
 persisted upstream lists would be, then:
   1. tokens of the initial tools/list, `lazy` (meta-tools) vs `all` (every tool);
   2. search latency p50/p99, for whole queries and for every keystroke prefix of them;
@@ -28,7 +28,7 @@ DATA = Path(__file__).resolve().parent / "data"
 
 def load_catalog() -> Catalog:
     index = json.loads((DATA / "docker_catalog_index.json").read_text())
-    servers = {name: entry for name, entry in index.items() if entry.get("tools")}
+    servers = {name: tools for name, entry in index.items() if (tools := catalog_tools(entry))}
     catalog = Catalog()
     catalog.configure(
         [
@@ -36,17 +36,30 @@ def load_catalog() -> Catalog:
                 name=name,
                 transport="stdio",
                 command="docker",
-                title=entry.get("title") or "",
-                description=entry.get("description") or "",
-                category=entry.get("category") or "",
+                title=index[name].get("title") or "",
+                description=index[name].get("description") or "",
+                category=(index[name].get("mcp_registry") or {}).get("category") or "",
             )
-            for name, entry in servers.items()
+            for name in servers
         ],
         {},
     )
-    for name, entry in servers.items():
-        catalog.update(name, {"tools": [mcp_tool(t) for t in entry["tools"]]}, {}, 0.0)
+    for name, tools in servers.items():
+        catalog.update(name, {"tools": tools}, {}, 0.0)
     return catalog
+
+
+def catalog_tools(entry: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every tool the index lists for a server, as MCP `Tool`s: full definitions first
+    (`tools`, at the top level or under `mcp_registry`), then tools known by name only
+    (`tool_names`: a server such as curl or chrome lists no descriptions)."""
+    registry = entry.get("mcp_registry") or {}
+    tools: dict[str, dict[str, Any]] = {}
+    for tool in [*(entry.get("tools") or []), *(registry.get("tools") or [])]:
+        tools.setdefault(tool["name"], mcp_tool(tool))
+    for name in [*(entry.get("tool_names") or []), *(registry.get("tool_names") or [])]:
+        tools.setdefault(name, mcp_tool({"name": name}))
+    return list(tools.values())
 
 
 def mcp_tool(tool: dict[str, Any]) -> dict[str, Any]:
@@ -170,6 +183,7 @@ def run() -> dict[str, Any]:
     holdout = json.loads((DATA / "queries_holdout.json").read_text())
     heldout_path = DATA / "queries_heldout.json"  # the search issue's set, by kind
     heldout = json.loads(heldout_path.read_text()) if heldout_path.exists() else []
+    tuning = json.loads((DATA / "queries_tuning.json").read_text())  # what search is tuned on
     texts = [q["q"] for q in queries]
     keystrokes = [text[:i] for text in texts for i in range(3, len(text) + 1, 3)]
     return {
@@ -188,12 +202,14 @@ def run() -> dict[str, Any]:
         "quality_holdout_plain": quality(catalog, holdout, expand=False),
         "heldout_by_kind": quality_by_kind(catalog, heldout) if heldout else {},
         "heldout_by_kind_plain": quality_by_kind(catalog, heldout, expand=False) if heldout else {},
-        **_semantic_figures(catalog, heldout, texts),
+        "tuning_by_kind": quality_by_kind(catalog, tuning),
+        "tuning_by_kind_plain": quality_by_kind(catalog, tuning, expand=False),
+        **_semantic_figures(catalog, heldout, tuning, texts),
     }
 
 
 def _semantic_figures(
-    catalog: Catalog, heldout: list[dict[str, Any]], texts: list[str]
+    catalog: Catalog, heldout: list[dict[str, Any]], tuning: list[dict[str, Any]], texts: list[str]
 ) -> dict[str, Any]:
     semantic = with_semantic(catalog)
     if semantic is None:
@@ -202,6 +218,7 @@ def _semantic_figures(
         "semantic": semantic,
         "search_fused": latency(catalog, texts, 10),
         "heldout_by_kind_fused": quality_by_kind(catalog, heldout, fused=True) if heldout else {},
+        "tuning_by_kind_fused": quality_by_kind(catalog, tuning, fused=True),
     }
 
 
@@ -231,7 +248,13 @@ def render(r: dict[str, Any]) -> str:
         _quality_row("held-out set, plain BM25F", r["quality_holdout_plain"]),
     ]
     if r.get("heldout_by_kind"):
-        lines += _by_kind(r)
+        lines += _by_kind(r, "heldout", "held-out set (gates quality; never tuned on)")
+    lines += _by_kind(r, "tuning", "tuning set (queries_tuning.json: what search was tuned on)")
+    if r.get("semantic"):
+        s, f = r["semantic"], r["search_fused"]
+        lines += ["", f"Semantic index: {s['tools']} tools embedded in {s['embed_s']:.1f} s "
+                  f"(once; cached in the state store by the daemon); fused search "
+                  f"{f['p50_ms']:.2f} ms p50, {f['p99_ms']:.2f} ms p99."]  # fmt: skip
     misses = q["misses"] + r["quality_holdout"]["misses"]
     if misses:
         lines += ["", "Queries without a right answer in the top 5 (full search):"]
@@ -239,28 +262,23 @@ def render(r: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _by_kind(r: dict[str, Any]) -> list[str]:
-    fused = r.get("heldout_by_kind_fused") or {}
-    lines = ["", "| held-out set by kind | requests | lexical R@1 / R@5 / MRR | plain BM25F R@5 "
+def _by_kind(r: dict[str, Any], which: str, label: str) -> list[str]:
+    fused = r.get(f"{which}_by_kind_fused") or {}
+    lines = ["", f"| {label}, by kind | requests | lexical R@1 / R@5 / MRR | plain BM25F R@5 "
              "| fused R@1 / R@5 / MRR | \"nothing fits\" said |", "|---|---|---|---|---|---|"]  # fmt: skip
-    for kind, row in r["heldout_by_kind"].items():
+    for kind, row in r[f"{which}_by_kind"].items():
         mixed = fused.get(kind, {})
         said = f"{mixed['nothing_fits_said']:.0%}" if "nothing_fits_said" in mixed else "-"
         if row.get("unanswerable"):
             lines.append(f"| {kind} | {row['n']} | - | - | - | {said} |")
             continue
-        plain = r["heldout_by_kind_plain"][kind]
+        plain = r[f"{which}_by_kind_plain"][kind]
         both = (f"{mixed['recall@1']:.2f} / {mixed['recall@5']:.2f} / {mixed['mrr@10']:.3f}"
                 if "recall@5" in mixed else "(no semantic extra)")  # fmt: skip
         lines.append(
             f"| {kind} | {row['n']} | {row['recall@1']:.2f} / {row['recall@5']:.2f} / "
             f"{row['mrr@10']:.3f} | {plain['recall@5']:.2f} | {both} | {said} |"
         )
-    if r.get("semantic"):
-        s, f = r["semantic"], r["search_fused"]
-        lines += ["", f"Semantic index: {s['tools']} tools embedded in {s['embed_s']:.1f} s "
-                  f"(once; cached in the state store by the daemon); fused search "
-                  f"{f['p50_ms']:.2f} ms p50, {f['p99_ms']:.2f} ms p99."]  # fmt: skip
     return lines
 
 

@@ -229,6 +229,7 @@ class Catalog:
                             "server": tokenize(entry.name),
                             "title": tokenize(_tool_title(tool, entry)),
                             "description": tokenize(str(tool.get("description") or "")),
+                            "params": tokenize(_parameter_text(tool)),
                             "server_text": server_text,
                         },
                     )
@@ -240,9 +241,11 @@ class Catalog:
         semantic = self.semantic
         if semantic is None or not semantic.ready:
             return self.index.search(query, limit, servers)
-        lexical = [(h.server, h.tool) for h in self.index.search(query, CANDIDATES, servers)]
-        close = [key for key, _ in semantic.search(query, CANDIDATES, servers)]
-        return [Hit(server, tool, score) for (server, tool), score in fuse([lexical, close], limit)]
+        lexical = [
+            ((h.server, h.tool), h.score) for h in self.index.search(query, CANDIDATES, servers)
+        ]
+        close = semantic.search(query, CANDIDATES, servers)
+        return [Hit(server, tool, score) for (server, tool), score in fuse(lexical, close, limit)]
 
     def fits(self, query: str, servers: set[str] | None = None) -> bool | None:
         """Does any tool fit `query` well? None when that cannot be told (no semantic
@@ -276,6 +279,21 @@ def _tool_title(tool: dict[str, Any], entry: ServerEntry) -> str:
     annotations = tool.get("annotations") or {}
     title = tool.get("title") or annotations.get("title") or ""
     return f"{title} {entry.title} {entry.category}"
+
+
+def _parameter_text(tool: dict[str, Any]) -> str:
+    """The names and descriptions of a tool's parameters: what it acts on ("owner repo
+    branch", "sql", "latitude longitude") is often only there."""
+    schema = tool.get("inputSchema")
+    properties = schema.get("properties") if isinstance(schema, dict) else None
+    if not isinstance(properties, dict):
+        return ""
+    words = []
+    for name, spec in properties.items():
+        words.append(str(name))
+        if isinstance(spec, dict) and isinstance(spec.get("description"), str):
+            words.append(spec["description"][:200])
+    return " ".join(words)
 
 
 def _uses_secrets(server: ServerConfig) -> bool:

@@ -75,8 +75,19 @@ def test_without_the_extra_search_is_lexical_and_fits_cannot_tell(
     assert found.fits("bake a chocolate cake") is None
 
 
-def test_fusion_rewards_agreement() -> None:
-    a, b, c = ("s", "a"), ("s", "b"), ("s", "c")
-    fused = [key for key, _ in fuse([[a, b, c], [b, c, a]], 3)]
-    assert fused[0] == b, "second and first beats first and third"
-    assert len(fuse([[a], [b]], 1)) == 1
+def test_fusion_rewards_agreement_and_keeps_a_clear_winner() -> None:
+    a, b, c, d = ("s", "a"), ("s", "b"), ("s", "c"), ("s", "d")
+    fused = [
+        key for key, _ in fuse([(a, 9.0), (b, 8.0), (c, 1.0)], [(b, 0.5), (c, 0.4), (a, 0.1)], 3)
+    ]
+    assert fused[0] == b, "close second and first beats first and last"
+    # A tool far ahead lexically stays ahead of one both rankings find middling.
+    fused = [
+        key
+        for key, _ in fuse(
+            [(a, 10.0), (b, 2.0), (c, 1.0)], [(b, 0.30), (a, 0.29), (c, 0.28), (d, 0.1)], 4
+        )
+    ]
+    assert fused[0] == a
+    assert len(fuse([(a, 1.0)], [(b, 0.5)], 1)) == 1
+    assert fuse([], [(b, 0.5), (c, 0.5)], 2)[0][0] in (b, c), "equal cosines: no division by zero"
