@@ -146,6 +146,21 @@ def render(r: dict[str, Any]) -> str:
             f"| {c['name']} | {_mb(m, 1)} | {_mb(m, 5)} | {_mb(m, 10)} "
             f"| x{_get(m, 10)['median'] / _get(base, 10)['median']:.1f} |"
         )
+    lines += ["", "### Total memory as PSS: shared pages counted once (lower is better)", ""]
+    lines += [
+        "| system | 1 session x 3 servers | 5 sessions | 10 sessions | 10 sessions vs 1 "
+        "| 10 sessions vs mcpod |",
+        "|---|---|---|---|---|---|",
+    ]
+    for c in rows:
+        if _missing(c, lines, 5) or "memory_pss_mb" not in c:
+            continue
+        m, base = c["memory_pss_mb"], mcpod["memory_pss_mb"]
+        lines.append(
+            f"| {c['name']} | {_mb(m, 1)} | {_mb(m, 5)} | {_mb(m, 10)} "
+            f"| x{_get(m, 10)['median'] / _get(m, 1)['median']:.2f} "
+            f"| x{_get(m, 10)['median'] / _get(base, 10)['median']:.1f} |"
+        )
     lines += [
         "",
         "### Initial tools/list for the same 3 servers (lower is better; deterministic)",

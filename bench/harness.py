@@ -76,15 +76,29 @@ def direct_peer(spec: dict[str, Any]) -> StdioClient:
 
 def tree_rss(pids: Sequence[int]) -> int:
     """Sum of RSS over the processes and all their descendants (each counted once)."""
-    seen: dict[int, int] = {}
+    return tree_memory(pids)[0]
+
+
+def tree_memory(pids: Sequence[int]) -> tuple[int, int]:
+    """(RSS, PSS) summed over the processes and their descendants, each counted once.
+
+    PSS (proportional set size, from /proc/PID/smaps_rollup via psutil's
+    `memory_full_info`) counts a page shared by N processes as 1/N in each: the
+    interpreter and libraries that 10 shims or 10 Node servers share are counted once,
+    which is what the machine really spends. RSS counts them in every process.
+    """
+    rss: dict[int, int] = {}
+    pss: dict[int, int] = {}
     for pid in pids:
         try:
             root = psutil.Process(pid)
             for proc in [root, *root.children(recursive=True)]:
-                seen[proc.pid] = proc.memory_info().rss
+                info = proc.memory_full_info()
+                rss[proc.pid] = info.rss
+                pss[proc.pid] = getattr(info, "pss", info.rss)  # no PSS off Linux: RSS
         except psutil.Error:
             continue
-    return sum(seen.values())
+    return sum(rss.values()), sum(pss.values())
 
 
 def percentile(values: Sequence[float], q: float) -> float:

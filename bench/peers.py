@@ -12,7 +12,7 @@ from typing import Any
 import psutil
 
 from bench.contenders import ALL, Contender
-from bench.harness import INIT_PARAMS, StdioClient, percentile, tree_rss
+from bench.harness import INIT_PARAMS, StdioClient, percentile, tree_memory
 from mcpod.daemon.catalog import estimate_tokens
 from mcpod.daemon.exposure import META_TOOLS
 
@@ -100,14 +100,24 @@ def throughput(c: Contender, sessions: int, calls: int, rounds: int) -> dict[str
     return {"calls_per_s": spread(rates)}
 
 
-def memory(c: Contender, sessions: int) -> float:
+def memory(c: Contender, sessions: int) -> tuple[float, float]:
+    """(RSS, PSS) in MiB of every process of `sessions` sessions with their servers."""
     peers = [p for _ in range(sessions) for p in c.session()]
     for peer in peers:
         peer.initialize()
         peer.request("tools/list")
-    total = tree_rss(c.shared_pids() + [p.proc.pid for p in peers]) / 2**20
+    rss, pss = tree_memory(c.shared_pids() + [p.proc.pid for p in peers])
     _close_all(c, peers)
-    return total
+    return rss / 2**20, pss / 2**20
+
+
+def memory_figures(c: Contender) -> dict[str, Any]:
+    """RSS and PSS at 1, 5 and 10 sessions, twice each."""
+    samples = {s: [memory(c, s) for _ in range(2)] for s in (1, 5, 10)}
+    return {
+        "memory_mb": {s: spread([rss for rss, _ in v]) for s, v in samples.items()},
+        "memory_pss_mb": {s: spread([pss for _, pss in v]) for s, v in samples.items()},
+    }
 
 
 def tokens(c: Contender) -> int:
@@ -125,7 +135,7 @@ def measure(c: Contender, quick: bool, step: Callable[[str], None]) -> dict[str,
     out: dict[str, Any] = {"name": c.name, "shim": c.shim, "note": c.note, "failed": {}}
     figures: list[tuple[str, Callable[[], Any]]] = [
         # Memory first, for everyone alike: large calls leave any process's heap bigger.
-        ("memory_mb", lambda: {s: spread([memory(c, s) for _ in range(2)]) for s in (1, 5, 10)}),
+        ("memory", lambda: memory_figures(c)),
         ("tokens", lambda: tokens(c)),
         ("startup", lambda: shim_startup(c, runs)),
         ("ready", lambda: session_ready(c, runs)),
@@ -136,7 +146,11 @@ def measure(c: Contender, quick: bool, step: Callable[[str], None]) -> dict[str,
     for key, figure in figures:
         started = time.perf_counter()
         try:
-            out[key] = figure()
+            value = figure()
+            if key == "memory":
+                out.update(value)  # memory_mb (RSS) and memory_pss_mb
+            else:
+                out[key] = value
         except Exception as exc:  # one figure failing must not lose the others
             out["failed"][key] = f"{type(exc).__name__}: {exc}"[:160]
         step(f"{c.name}: {key} in {time.perf_counter() - started:.1f} s")

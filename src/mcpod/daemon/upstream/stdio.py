@@ -46,6 +46,7 @@ from mcpod.protocol.redact import redact
 log = logging.getLogger(__name__)
 
 WRITE_TIMEOUT_S = 30.0  # a server that stops reading its stdin for this long is dropped
+MAX_OUTGOING_BYTES = 16 << 20  # queued for a server's stdin before senders wait
 EXIT_GRACE_S = 2.0  # after stdin closes, then after SIGTERM, before SIGKILL
 MAX_SERVER_REQUESTS = 16  # the server's own requests in flight at once; more get an error
 _LOOSE_ID = re.compile(rb'"id"\s*:\s*(-?\d+)')
@@ -104,7 +105,13 @@ class StdioChannel:
         self._calls: dict[int, _Call] = {}
         self._served: dict[tuple[str, Any], anyio.CancelScope] = {}  # the server's requests
         self._next_id = 0
-        self._write_lock = anyio.Lock()
+        # Messages to the server's stdin, written by one task (`_writer`): a request only
+        # queues its bytes, and under load one write carries many of them.
+        self._outgoing: list[bytes] = []
+        self._outgoing_bytes = 0
+        self._wake_writer = anyio.Event()
+        self._room = anyio.Event()  # set while the queue is under MAX_OUTGOING_BYTES
+        self._room.set()
         self._why_closed = "the connection is closed"
 
     @classmethod
@@ -130,6 +137,7 @@ class StdioChannel:
             async with anyio.create_task_group() as tg:
                 channel = cls(config.name, process, on_notification, on_request, tg)
                 tg.start_soon(channel._read)
+                tg.start_soon(channel._writer)
                 tg.start_soon(_copy_stderr, process, server_log)
                 try:
                     yield channel
@@ -211,23 +219,47 @@ class StdioChannel:
                                    "params": params})  # fmt: skip
 
     async def _write(self, message: dict[str, Any]) -> None:
+        """Queue `message` for the server (waiting only while the queue is full)."""
         try:
             data = orjson.dumps(message, option=orjson.OPT_APPEND_NEWLINE)
         except (orjson.JSONEncodeError, RecursionError) as exc:
             raise RpcError(f"mcpod cannot forward this request: {exc}",
                            code=ErrorCode.INVALID_PARAMS) from None  # fmt: skip
+        while self._outgoing_bytes and self._outgoing_bytes + len(data) > MAX_OUTGOING_BYTES:
+            if self.closed.is_set():
+                break
+            if self._room.is_set():
+                self._room = anyio.Event()
+            await self._room.wait()  # the server reads slower than it is sent to
+        if self.closed.is_set():
+            raise self._gone()
+        self._outgoing.append(data)
+        self._outgoing_bytes += len(data)
+        self._wake_writer.set()
+
+    async def _writer(self) -> None:
+        """Write what is queued, in order; a server that stops reading is dropped."""
         stdin = self._process.stdin
         assert stdin is not None
         try:
-            async with self._write_lock:
-                with anyio.fail_after(WRITE_TIMEOUT_S):
-                    await stdin.send(data)
-        except TimeoutError:
-            self.close(f"the server stopped reading its stdin for {WRITE_TIMEOUT_S:.0f} s")
-            raise self._gone() from None
+            while not self.closed.is_set():
+                await self._wake_writer.wait()
+                self._wake_writer = anyio.Event()
+                while self._outgoing and not self.closed.is_set():
+                    batch, self._outgoing = self._outgoing, []
+                    data = batch[0] if len(batch) == 1 else b"".join(batch)
+                    with anyio.move_on_after(WRITE_TIMEOUT_S) as deadline:
+                        await stdin.send(data)
+                    if deadline.cancelled_caught:
+                        self.close(
+                            f"the server stopped reading its stdin for {WRITE_TIMEOUT_S:.0f} s"
+                        )
+                        return
+                    self._outgoing_bytes -= len(data)
+                    if self._outgoing_bytes < MAX_OUTGOING_BYTES:
+                        self._room.set()
         except (anyio.BrokenResourceError, anyio.ClosedResourceError, OSError):
             self.close("the server closed its stdin (exited?)")
-            raise self._gone() from None
 
     # -- reading -------------------------------------------------------------------------
 
@@ -367,6 +399,8 @@ class StdioChannel:
             return
         self._why_closed = why
         self.closed.set()
+        self._room.set()  # writers waiting for room fail now
+        self._wake_writer.set()
         for call in list(self._calls.values()):
             call.settle(error=self._gone())
 
