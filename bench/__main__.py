@@ -60,6 +60,7 @@ def main() -> int:
     results["catalog"] = catalog.run()
     results["status"] = status.run(10 if args.quick else 20)
     results["scale"] = [scale.measure(n, 5 if args.quick else 10) for n in (10, 100, 300)]
+    results["curves"] = load.curves(calls=50 if args.quick else 100)
     results["seconds"] = round(time.perf_counter() - started)
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
@@ -71,13 +72,15 @@ def main() -> int:
             catalog.render(results["catalog"]),
             status.render(results["status"]),
             scale.render(results["scale"]),
+            load.render_curves(results["curves"]),
         ]
     )
     (out / "latest.md").write_text(report)
     try:
-        from bench.plots import plot_scale
+        from bench.plots import plot_curves, plot_scale
 
         plot_scale(results["scale"], out)  # bench/results/scale.png
+        plot_curves(results["curves"], out)  # bench/results/curves.png
     except ImportError:
         print("(no plots: matplotlib is not installed; scripts/install-bench-peers does)")
     print(report)

@@ -1,5 +1,6 @@
-"""PNG plots of the scale curves (`python -m bench.plots RESULTS.json OUT_DIR`), with
-matplotlib, installed for the benchmark only (scripts/install-bench-peers)."""
+"""PNG plots of the scale and concurrency curves (`python -m bench.plots LATEST.json
+OUT_DIR`, from `python -m bench`'s results), with matplotlib, installed for the benchmark
+only (scripts/install-bench-peers)."""
 
 from __future__ import annotations
 
@@ -39,9 +40,43 @@ def plot_scale(rows: list[dict[str, Any]], out: Path) -> list[Path]:
     return [path]
 
 
+CONTENDERS = ("direct (status quo)", "mcpod", "mcpod, instances 4")
+
+
+def plot_curves(rows: list[dict[str, Any]], out: Path) -> list[Path]:
+    """Throughput and p50 per call at 1, 10 and 50 concurrent sessions."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    sessions = [r["sessions"] for r in rows]
+    figure, (rate, latency) = plt.subplots(1, 2, figsize=(10, 4))
+    for name in CONTENDERS:
+        rate.plot(sessions, [r[name]["calls_per_s"] for r in rows], marker="o", label=name)
+        latency.plot(sessions, [r[name]["p50_ms"] for r in rows], marker="o", label=name)
+    for axis, title in (
+        (rate, "calls/s (higher is better)"),
+        (latency, "p50 ms per call (lower is better)"),
+    ):
+        axis.set_xlabel("concurrent sessions")
+        axis.set_xscale("log")
+        axis.set_xticks(sessions, [str(s) for s in sessions])
+        axis.set_ylim(bottom=0)
+        axis.grid(alpha=0.3)
+        axis.set_title(title, fontsize=10)
+        axis.legend(fontsize=8)
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "curves.png"
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    return [path]
+
+
 def main() -> int:
-    rows = json.loads(Path(sys.argv[1]).read_text())
-    for path in plot_scale(rows, Path(sys.argv[2])):
+    results = json.loads(Path(sys.argv[1]).read_text())
+    out = Path(sys.argv[2])
+    for path in [*plot_scale(results["scale"], out), *plot_curves(results["curves"], out)]:
         print(path)
     return 0
 
