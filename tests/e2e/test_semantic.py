@@ -31,7 +31,7 @@ def test_vectors_are_computed_once_and_reused_after_a_restart(mcpod_home: Daemon
     found = search(mcpod_home, "which process number are you running as")
     assert found["fits"] is True
     assert found["results"][0]["tool"] == "whoami"  # type: ignore[index]
-    assert "tool vectors computed, 0 from the store" in mcpod_home.daemon_log()
+    assert "vectors (tools, words) computed, 0 from the store" in mcpod_home.daemon_log()
     mcpod_home.mcpod("stop")
     assert mcpod_home.process is not None
     mcpod_home.process.wait(timeout=30)
@@ -41,6 +41,6 @@ def test_vectors_are_computed_once_and_reused_after_a_restart(mcpod_home: Daemon
     mcpod_home.start()
     wait_for(lambda: search(mcpod_home, "bake a chocolate cake")["fits"] is not None, 60,
              "the semantic index after the restart")  # fmt: skip
-    assert "tool vectors computed" not in mcpod_home.daemon_log(), "nothing recomputed"
+    assert "vectors (tools, words) computed" not in mcpod_home.daemon_log(), "nothing recomputed"
     cli = json.loads(mcpod_home.mcpod("search", "bake a chocolate cake", "--json").stdout)
     assert isinstance(cli, list)

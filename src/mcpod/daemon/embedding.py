@@ -45,7 +45,8 @@ class Embedder:
 
     async def _update(self, index: SemanticIndex) -> None:
         docs = self._catalog.semantic_docs()
-        missing = index.missing(docs)
+        words = self._catalog.semantic_words()  # cached like tools: by the hash of their text
+        missing = index.missing([*docs, *((("", word), word) for word in words)])
         if missing:
             saved = self._stored.load(digest for digest, _ in missing)
             for digest, blob in saved.items():
@@ -62,9 +63,9 @@ class Embedder:
                 except sqlite3.Error as exc:  # the index works; the cache waits for next time
                     log.warning("state store: semantic vectors not saved: %s", exc)
             if todo:
-                log.info("semantic search: %d tool vectors computed, %d from the store",
+                log.info("semantic search: %d vectors (tools, words) computed, %d from the store",
                          len(todo), len(saved))  # fmt: skip
-        index.rebuild(docs)
+        index.rebuild(docs, words)
 
 
 def _vector(blob: bytes) -> object:

@@ -11,12 +11,20 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from mcpod.config import ServerConfig
 from mcpod.daemon.catalog.naming import namespaced
-from mcpod.daemon.catalog.search import Document, Hit, SearchIndex, tokenize
+from mcpod.daemon.catalog.search import (
+    Document,
+    Hit,
+    SearchIndex,
+    plain_words,
+    tokenize,
+    unknown_words,
+)
 from mcpod.daemon.catalog.semantic import (
     CANDIDATES,
     NOTHING_FITS_BELOW,
@@ -237,11 +245,19 @@ class Catalog:
             )
         return self._server_index
 
-    def lexical(self, query: str, limit: int, servers: set[str] | None = None) -> list[Hit]:
+    def lexical(
+        self,
+        query: str,
+        limit: int,
+        servers: set[str] | None = None,
+        *,
+        related: Mapping[str, Sequence[str]] | None = None,
+    ) -> list[Hit]:
         """Tools ranked by their own words, each lifted by how well its server matches:
         a request that names a product finds that product's tools even with a verb they
-        do not use. Scores are relative to the best tool (1.0) plus the lift."""
-        hits = self.index.search(query, max(limit, CANDIDATES), servers)
+        do not use. Scores are relative to the best tool (1.0) plus the lift. `related`:
+        see `SearchIndex.search`."""
+        hits = self.index.search(query, max(limit, CANDIDATES), servers, related=related)
         if not hits:
             return []
         matched = self.server_index.search(query, SERVERS_LIFTED, servers)
@@ -279,7 +295,9 @@ class Catalog:
         semantic = self.semantic
         if semantic is None or not semantic.ready:
             return self.lexical(query, limit, servers)
-        lexical = [((h.server, h.tool), h.score) for h in self.lexical(query, CANDIDATES, servers)]
+        related = semantic.related_words(unknown_words(query, self.index.postings))
+        found = self.lexical(query, CANDIDATES, servers, related=related)
+        lexical = [((h.server, h.tool), h.score) for h in found]
         close = semantic.search(query, CANDIDATES, servers)
         return [Hit(server, tool, score) for (server, tool), score in fuse(lexical, close, limit)]
 
@@ -291,6 +309,15 @@ class Catalog:
             return None
         closest = semantic.search(query, 1, servers)
         return bool(closest) and closest[0][1] >= NOTHING_FITS_BELOW
+
+    def semantic_words(self) -> list[str]:
+        """The words of the tools' names and descriptions (ASCII, 3 letters or more):
+        what a query's unknown words are related to (`SemanticIndex.related_words`)."""
+        words: set[str] = set()
+        for entry in self.entries.values():
+            for tool in entry.lists["tools"]:
+                words.update(plain_words(f"{tool.get('name', '')} {tool.get('description') or ''}"))
+        return sorted(words)
 
     def semantic_docs(self) -> list[tuple[Key, str]]:
         """Every tool as the semantic index embeds it."""

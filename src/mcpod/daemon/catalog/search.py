@@ -16,7 +16,7 @@ import itertools
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 K1 = 1.2
@@ -33,6 +33,7 @@ TYPO_DISCOUNT = 0.6
 PREFIX_DISCOUNT = 0.8
 SYNONYM_DISCOUNT = 0.7
 STEM_DISCOUNT = 0.5
+RELATED_DISCOUNT = 0.5  # a catalog word standing in for an unknown one (tuning set)
 
 _WORD = re.compile(r"[A-Za-z][a-z]+|[A-Z]+(?![a-z])|[a-z]+|\d+")
 STOPWORDS = frozenset(
@@ -158,6 +159,28 @@ def joined_pairs(text: str) -> list[str]:
     return [pair for pair in pairs if pair not in singles]
 
 
+_ANY_WORD = re.compile(r"\w+")  # any script: what the semantic model may relate
+
+
+def plain_words(text: str) -> list[str]:
+    """The words of `text` as written (split like `tokenize`, not stemmed), lowercase,
+    alphabetic, 3 letters or more, stopwords aside."""
+    words = (w.lower() for w in _WORD.findall(text))
+    return [w for w in words if len(w) >= 3 and w.isalpha() and w not in STOPWORDS]
+
+
+def unknown_words(query: str, vocabulary: Container[str]) -> list[str]:
+    """The query's words (in any language) that no tool uses, stopwords and numbers aside:
+    the ones worth asking the semantic model about."""
+    words = []
+    for word in _ANY_WORD.findall(query.lower()):
+        if len(word) < 2 or word in STOPWORDS or word.isdigit() or "_" in word:
+            continue
+        if not (word.isascii() and stem(word) in vocabulary):
+            words.append(word)
+    return list(dict.fromkeys(words))
+
+
 @dataclass
 class Document:
     key: tuple[str, str]  # (server, tool)
@@ -210,15 +233,37 @@ class SearchIndex:
         return index
 
     def search(
-        self, query: str, limit: int = 10, servers: set[str] | None = None, *, expand: bool = True
+        self,
+        query: str,
+        limit: int = 10,
+        servers: set[str] | None = None,
+        *,
+        expand: bool = True,
+        related: Mapping[str, Sequence[str]] | None = None,
     ) -> list[Hit]:
-        """Ranked tools; `expand=False` is plain BM25F (no synonyms, typos, prefixes)."""
-        terms = tokenize(query)
+        """Ranked tools; `expand=False` is plain BM25F (no synonyms, typos, prefixes).
+
+        `related`: for words of the query that no tool uses, catalog words close in meaning
+        (from the semantic model, `SemanticIndex.related_words`), searched at a discount
+        in their place: "Rechnung" finds "invoice", "thumbnails" finds "image"."""
+        related = related or {}
+        asked = tokenize(query)
+        stand_ins = [] if not expand else [
+            (stem(word) if word.isascii() else word, stem(other))
+            for word, others in related.items() for other in others
+        ]  # fmt: skip
+        # A word that brought stand-ins counts once toward coverage, in any script.
+        terms = [*asked, *(w for w in dict.fromkeys(w for w, _ in stand_ins) if w not in asked)]
         if not terms:
             return []
         if expand:
-            expanded = self._expand(terms)
+            expanded = self._expand(asked, prefix_at=len(asked) - 1)
             expanded += [(pair, pair, 1.0) for pair in joined_pairs(query) if pair in self.postings]
+            expanded += [
+                (word, other, RELATED_DISCOUNT)
+                for word, other in stand_ins
+                if other in self.postings
+            ]
         else:
             expanded = [(term, term, 1.0) for term in dict.fromkeys(terms) if term in self.postings]
         scores: dict[int, float] = defaultdict(float)
@@ -240,7 +285,7 @@ class SearchIndex:
         ranked.sort(key=lambda h: (-h.score, h.server, h.tool))
         return ranked[:limit]
 
-    def _expand(self, terms: Sequence[str]) -> list[tuple[str, str, float]]:
+    def _expand(self, terms: Sequence[str], prefix_at: int) -> list[tuple[str, str, float]]:
         """(query term, index term, weight) triples: exact, synonyms, typos, prefix."""
         out: dict[tuple[str, str], float] = {}
 
@@ -259,7 +304,7 @@ class SearchIndex:
                     add(term, candidate, TYPO_DISCOUNT)
                 for candidate in self._shared_stem(term):
                     add(term, candidate, STEM_DISCOUNT)
-            if position == len(terms) - 1 and len(term) >= 2:
+            if position == prefix_at and len(term) >= 2:
                 for candidate in self._prefixed(term):
                     add(term, candidate, PREFIX_DISCOUNT)
         return [(origin, term, weight) for (origin, term), weight in out.items()]

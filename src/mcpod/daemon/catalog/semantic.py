@@ -27,6 +27,8 @@ DIMENSIONS = 512
 NOTHING_FITS_BELOW = 0.25
 LEXICAL_WEIGHT = 0.6  # of the fused score (chosen on the tuning set); semantic has the rest
 CANDIDATES = 50  # from each ranking, before fusion
+RELATED_PER_WORD = 2  # vocabulary words searched for each unknown query word ...
+RELATED_ABOVE = 0.55  # ... when this close (cosine); both chosen on the tuning set
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 Key = tuple[str, str]  # (server, tool)
@@ -67,6 +69,8 @@ class SemanticIndex:
         self.vectors: dict[str, Any] = {}  # text hash -> vector
         self._keys: list[Key] = []
         self._matrix: Any = np.zeros((0, DIMENSIONS), dtype=np.float32)
+        self._words: list[str] = []  # the catalog's vocabulary, for `related_words`
+        self._word_matrix: Any = np.zeros((0, DIMENSIONS), dtype=np.float32)
 
     @property
     def ready(self) -> bool:
@@ -88,8 +92,8 @@ class SemanticIndex:
     def add(self, digest: str, vector: Any) -> None:
         self.vectors[digest] = self._np.asarray(vector, dtype=self._np.float32)
 
-    def rebuild(self, docs: Iterable[tuple[Key, str]]) -> None:
-        """The matrix of the documents that have vectors, in one array for search."""
+    def rebuild(self, docs: Iterable[tuple[Key, str]], words: Iterable[str] = ()) -> None:
+        """The matrices of the documents and the vocabulary words that have vectors."""
         keys, rows = [], []
         for key, text in docs:
             vector = self.vectors.get(text_hash(text))
@@ -97,9 +101,28 @@ class SemanticIndex:
                 keys.append(key)
                 rows.append(vector)
         self._keys = keys
-        self._matrix = (
-            self._np.vstack(rows) if rows else self._np.zeros((0, DIMENSIONS), self._np.float32)
-        )
+        self._matrix = self._stack(rows)
+        known = [(word, self.vectors.get(text_hash(word))) for word in words]
+        self._words = [word for word, vector in known if vector is not None]
+        self._word_matrix = self._stack([vector for _, vector in known if vector is not None])
+
+    def _stack(self, rows: list[Any]) -> Any:
+        return self._np.vstack(rows) if rows else self._np.zeros((0, DIMENSIONS), self._np.float32)
+
+    def related_words(self, words: Sequence[str]) -> dict[str, list[str]]:
+        """For each of `words` (any of the model's languages), the vocabulary words close
+        in meaning: "rechnung" -> ["invoice", ...], "thumbnails" -> ["image", ...]."""
+        if not words or not self._words:
+            return {}
+        vectors = self._np.asarray(self.model.encode(list(words)), dtype=self._np.float32)
+        scores = vectors.reshape(len(words), -1) @ self._word_matrix.T
+        related: dict[str, list[str]] = {}
+        for word, row in zip(words, scores, strict=True):
+            close = [self._words[int(i)] for i in self._np.argsort(-row)[:RELATED_PER_WORD]
+                     if row[int(i)] >= RELATED_ABOVE]  # fmt: skip
+            if close:
+                related[word] = close
+        return related
 
     def search(
         self, query: str, limit: int, servers: set[str] | None = None

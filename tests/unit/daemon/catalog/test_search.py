@@ -128,3 +128,26 @@ def test_a_request_that_names_a_product_finds_that_products_tools() -> None:
     query = "have notion add a paragraph to the page"
     assert c.index.search(query, 2)[0].server == "docs"  # the tools' words alone
     assert c.search(query, 2)[0].server == "notion"
+
+
+def test_related_words_are_searched_as_if_asked_and_unknown_words_are_picked() -> None:
+    from mcpod.daemon.catalog.search import unknown_words
+
+    index = SearchIndex.build([
+        Document(("billing", "create_invoice"), {"name": tokenize("create_invoice")}),
+        Document(("docs", "create_page"), {"name": tokenize("create_page")}),
+    ])  # fmt: skip
+    assert index.search("Rechnung", 1) == []
+    related = {"rechnung": ["invoice"]}
+    assert index.search("Rechnung", 1, related=related)[0].tool == "create_invoice"
+    assert index.search("Rechnung", 1, related=related, expand=False) == [], (
+        "plain BM25F takes no expansion"
+    )
+    # Words no tool uses, in any script; known words, stopwords and numbers left out.
+    assert unknown_words("Erstelle eine Rechnung for 42 create", index.postings) == [
+        "erstelle", "eine", "rechnung"
+    ]  # fmt: skip
+    assert unknown_words("创建发票", index.postings) == ["创建发票"]
+    # A stand-in counts at a discount: the tool that has the asked word itself comes first.
+    both = {"creer": ["create", "invoice"]}
+    assert index.search("creer invoice", 2, related=both)[0].tool == "create_invoice"

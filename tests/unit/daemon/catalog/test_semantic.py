@@ -22,6 +22,9 @@ TOOLS = {
 }  # fmt: skip
 
 
+TOOLS_COUNTED = [tool for tools in TOOLS.values() for tool in tools]
+
+
 def catalog() -> Catalog:
     found = Catalog()
     configs = [ServerConfig(name=n, transport="stdio", command="x") for n in TOOLS]
@@ -53,10 +56,25 @@ def test_fused_search_finds_paraphrases_and_other_languages(tmp_path: Path) -> N
     store.close()
 
 
+def test_unknown_query_words_reach_related_catalog_words_in_any_language(
+    tmp_path: Path,
+) -> None:
+    found = catalog()
+    store = Store(tmp_path / "state.db")
+    ready(found, store)
+    assert found.semantic is not None
+    related = found.semantic.related_words(["correo", "wetterbericht", "zzxq"])
+    assert "email" in related["correo"]
+    assert "forecast" in related["wetterbericht"]
+    assert "zzxq" not in related  # nothing close: nothing added
+    store.close()
+
+
 def test_a_restart_recomputes_no_vector(tmp_path: Path) -> None:
     store = Store(tmp_path / "state.db")
     first = ready(catalog(), store)
-    assert first.computed == 4 and store.embeddings.count() == 4
+    vectors = len(TOOLS_COUNTED) + len(catalog().semantic_words())  # tools, then words
+    assert first.computed == vectors and store.embeddings.count() == vectors
     store.close()
     again = Store(tmp_path / "state.db")
     second = ready(catalog(), again)
