@@ -282,7 +282,11 @@ class Catalog:
                             "name": tokenize(str(tool.get("name", ""))),
                             "server": tokenize(entry.name),
                             "title": tokenize(_tool_title(tool, entry)),
-                            "description": tokenize(str(tool.get("description") or "")),
+                            # A tool with no description of its own (some servers list
+                            # names only) is described by its server.
+                            "description": tokenize(
+                                str(tool.get("description") or entry.description)
+                            ),
                             "params": tokenize(_parameter_text(tool)),
                             "server_text": server_text,
                         },

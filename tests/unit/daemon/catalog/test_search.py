@@ -151,3 +151,13 @@ def test_related_words_are_searched_as_if_asked_and_unknown_words_are_picked() -
     # A stand-in counts at a discount: the tool that has the asked word itself comes first.
     both = {"creer": ["create", "invoice"]}
     assert index.search("creer invoice", 2, related=both)[0].tool == "create_invoice"
+
+
+def test_a_tool_without_a_description_is_described_by_its_server() -> None:
+    c = Catalog()
+    c.configure([server("qrcode", description="Generate QR codes from text or links")], {})
+    c.update("qrcode", {"tools": [{"name": "qrencode"}, tool("decode", "Read a QR code")]},
+             {}, 1.0)  # fmt: skip
+    fields = {doc.key[1]: doc.fields["description"] for doc in c.index.docs}
+    assert fields["qrencode"] == tokenize("Generate QR codes from text or links")
+    assert fields["decode"] == tokenize("Read a QR code"), "its own, when it has one"
