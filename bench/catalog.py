@@ -21,6 +21,7 @@ from typing import Any
 
 from mcpod.config import ServerConfig
 from mcpod.daemon.catalog import Catalog, estimate_tokens
+from mcpod.daemon.catalog.search import Document, SearchIndex, tokenize
 from mcpod.daemon.exposure import META_TOOLS
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -80,23 +81,28 @@ def mcp_tool(tool: dict[str, Any]) -> dict[str, Any]:
 
 
 def quality(
-    catalog: Catalog, queries: list[dict[str, Any]], *, expand: bool = True, fused: bool = False
+    catalog: Catalog,
+    queries: list[dict[str, Any]],
+    *,
+    expand: bool = True,
+    fused: bool = False,
+    baseline: SearchIndex | None = None,
 ) -> dict[str, Any]:
-    """`fused`: the daemon's own search (lexical fused with semantic, when ready)."""
+    """`fused`: the daemon's own search (lexical fused with semantic, when ready);
+    `expand=False`: mcpod's fields, no query expansion; `baseline`: that index, plain."""
     at1 = at5 = 0
     reciprocal = 0.0
     misses = []
     for item in queries:
         wanted = {tuple(a.split("/", 1)) for a in item["a"]}
-        found = (
-            catalog.search(item["q"], 10)
-            if fused
-            else (
-                catalog.lexical(item["q"], 10)
-                if expand
-                else catalog.index.search(item["q"], 10, expand=False)
-            )
-        )
+        if baseline is not None:
+            found = baseline.search(item["q"], 10, expand=False)
+        elif fused:
+            found = catalog.search(item["q"], 10)
+        elif expand:
+            found = catalog.lexical(item["q"], 10)
+        else:
+            found = catalog.index.search(item["q"], 10, expand=False)
         hits = [(h.server, h.tool) for h in found]
         rank = next((i + 1 for i, hit in enumerate(hits) if hit in wanted), None)
         at1 += rank == 1
@@ -117,7 +123,12 @@ def quality(
 
 
 def quality_by_kind(
-    catalog: Catalog, queries: list[dict[str, Any]], *, expand: bool = True, fused: bool = False
+    catalog: Catalog,
+    queries: list[dict[str, Any]],
+    *,
+    expand: bool = True,
+    fused: bool = False,
+    baseline: SearchIndex | None = None,
 ) -> dict[str, dict[str, Any]]:
     """`quality` per kind of request (paraphrase, keyword, product, non_english) of the
     held-out set; unanswerable requests are counted only (rejecting them needs the
@@ -129,15 +140,32 @@ def quality_by_kind(
     for kind, items in sorted(kinds.items()):
         answerable = [item for item in items if item["a"]]
         if answerable:
-            report[kind] = quality(catalog, answerable, expand=expand, fused=fused)
+            report[kind] = quality(
+                catalog, answerable, expand=expand, fused=fused, baseline=baseline
+            )
         else:
             report[kind] = {"n": len(items), "unanswerable": True}
         if fused:  # how often "nothing fits" is said: right for unanswerable, wrong otherwise
             said = sum(catalog.fits(item["q"]) is False for item in items)
             report[kind]["nothing_fits_said"] = said / len(items)
     answerable = [item for item in queries if item["a"]]
-    report["all answerable"] = quality(catalog, answerable, expand=expand, fused=fused)
+    report["all answerable"] = quality(
+        catalog, answerable, expand=expand, fused=fused, baseline=baseline
+    )
     return report
+
+
+def plain_bm25(catalog: Catalog) -> SearchIndex:
+    """The textbook baseline: one field per tool (its name and description), no field
+    weights, no parameters, no server ranking, no query expansion."""
+    return SearchIndex.build(
+        Document(
+            (entry.name, str(tool.get("name"))),
+            {"description": tokenize(f"{tool.get('name', '')} {tool.get('description') or ''}")},
+        )
+        for entry in catalog.entries.values()
+        for tool in entry.lists["tools"]
+    )
 
 
 def with_semantic(catalog: Catalog) -> dict[str, Any] | None:
@@ -188,6 +216,7 @@ def run() -> dict[str, Any]:
     heldout_path = DATA / "queries_heldout.json"  # the search issue's set, by kind
     heldout = json.loads(heldout_path.read_text()) if heldout_path.exists() else []
     tuning = json.loads((DATA / "queries_tuning.json").read_text())  # what search is tuned on
+    bm25 = plain_bm25(catalog)
     texts = [q["q"] for q in queries]
     keystrokes = [text[:i] for text in texts for i in range(3, len(text) + 1, 3)]
     return {
@@ -206,8 +235,10 @@ def run() -> dict[str, Any]:
         "quality_holdout_plain": quality(catalog, holdout, expand=False),
         "heldout_by_kind": quality_by_kind(catalog, heldout) if heldout else {},
         "heldout_by_kind_plain": quality_by_kind(catalog, heldout, expand=False) if heldout else {},
+        "heldout_by_kind_bm25": quality_by_kind(catalog, heldout, baseline=bm25) if heldout else {},
         "tuning_by_kind": quality_by_kind(catalog, tuning),
         "tuning_by_kind_plain": quality_by_kind(catalog, tuning, expand=False),
+        "tuning_by_kind_bm25": quality_by_kind(catalog, tuning, baseline=bm25),
         **_semantic_figures(catalog, heldout, tuning, texts),
     }
 
@@ -269,20 +300,23 @@ def render(r: dict[str, Any]) -> str:
 
 def _by_kind(r: dict[str, Any], which: str, label: str) -> list[str]:
     fused = r.get(f"{which}_by_kind_fused") or {}
-    lines = ["", f"| {label}, by kind | requests | lexical R@1 / R@5 / MRR | plain BM25F R@5 / MRR "
-             "| fused R@1 / R@5 / MRR | \"nothing fits\" said |", "|---|---|---|---|---|---|"]  # fmt: skip
+    lines = ["", f"| {label}, by kind | requests | lexical R@1 / R@5 / MRR | BM25F, no expansion R@5 / MRR "
+             "| plain BM25 R@5 / MRR | fused R@1 / R@5 / MRR | \"nothing fits\" said |",
+             "|---|---|---|---|---|---|---|"]  # fmt: skip
     for kind, row in r[f"{which}_by_kind"].items():
         mixed = fused.get(kind, {})
         said = f"{mixed['nothing_fits_said']:.0%}" if "nothing_fits_said" in mixed else "-"
         if row.get("unanswerable"):
-            lines.append(f"| {kind} | {row['n']} | - | - | - | {said} |")
+            lines.append(f"| {kind} | {row['n']} | - | - | - | - | {said} |")
             continue
         plain = r[f"{which}_by_kind_plain"][kind]
+        bm25 = r[f"{which}_by_kind_bm25"][kind]
         both = (f"{mixed['recall@1']:.2f} / {mixed['recall@5']:.2f} / {mixed['mrr@10']:.3f}"
                 if "recall@5" in mixed else "(no semantic extra)")  # fmt: skip
         lines.append(
             f"| {kind} | {row['n']} | {row['recall@1']:.2f} / {row['recall@5']:.2f} / "
-            f"{row['mrr@10']:.3f} | {plain['recall@5']:.2f} / {plain['mrr@10']:.3f} | {both} | {said} |"
+            f"{row['mrr@10']:.3f} | {plain['recall@5']:.2f} / {plain['mrr@10']:.3f} "
+            f"| {bm25['recall@5']:.2f} / {bm25['mrr@10']:.3f} | {both} | {said} |"
         )
     return lines
 
