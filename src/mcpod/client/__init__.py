@@ -5,6 +5,8 @@ Every name is loaded on first use (PEP 562): the shim imports `mcpod.client.conn
 alone, and `StdioClient` imports `subprocess`, which no start-up path pays for.
 """
 
+from mcpod.protocol.lazy import load
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from mcpod.client.connect import (
@@ -38,11 +40,4 @@ _MODULES = {
 
 
 def __getattr__(name: str) -> object:
-    module = _MODULES.get(name)
-    if module is None:
-        raise AttributeError(f"module 'mcpod.client' has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+    return load(globals(), _MODULES, name)

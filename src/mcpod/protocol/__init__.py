@@ -5,6 +5,8 @@ the names of the submodules are loaded when first used. The msgspec wire types l
 `mcpod.protocol.wire`, imported by the daemon.
 """
 
+from mcpod.protocol.lazy import load
+
 TYPE_CHECKING = False  # not `from typing`: the shim's start-up cannot afford it
 if TYPE_CHECKING:
     from mcpod.protocol.errors import (
@@ -33,14 +35,7 @@ _LAZY = {
 
 
 def __getattr__(name: str) -> object:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'mcpod.protocol' has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+    return load(globals(), _LAZY, name)
 
 
 PROTOCOL_VERSION = 1
