@@ -74,11 +74,6 @@ def direct_peer(spec: dict[str, Any]) -> StdioClient:
     return stdio_peer([spec["command"], *spec.get("args", [])], spec.get("env"))
 
 
-def tree_rss(pids: Sequence[int]) -> int:
-    """Sum of RSS over the processes and all their descendants (each counted once)."""
-    return tree_memory(pids)[0]
-
-
 def tree_memory(pids: Sequence[int]) -> tuple[int, int]:
     """(RSS, PSS) summed over the processes and their descendants, each counted once.
 

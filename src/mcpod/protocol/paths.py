@@ -13,15 +13,7 @@ import stat
 from pathlib import Path
 
 from mcpod.protocol.errors import PathError
-from mcpod.protocol.socketpath import (
-    MAX_SOCKET_PATH_BYTES,
-    SOCKET_NAME,
-    check_socket_length,
-    home_root,
-    socket_location,
-)
-
-__all__ = ["MAX_SOCKET_PATH_BYTES", "SOCKET_NAME", "Paths", "ensure_private_dir", "resolve_paths"]
+from mcpod.protocol.socketpath import check_socket_length, home_root, socket_location
 
 
 class Paths:
