@@ -136,34 +136,13 @@ def render(r: dict[str, Any]) -> str:
         "Throughput: 10 concurrent sessions calling echo (higher is better)",
         [("throughput", "calls_per_s", "calls/s", "calls/s")],
     )
-    lines += ["", "### Total memory: RSS of every process involved (lower is better)", ""]
-    lines += [
-        "| system | 1 session x 3 servers | 5 sessions | 10 sessions | 10 sessions vs mcpod |",
-        "|---|---|---|---|---|",
-    ]
-    for c in rows:
-        if _missing(c, lines, 4) or "memory_mb" not in c:
-            continue
-        m, base = c["memory_mb"], mcpod["memory_mb"]
-        lines.append(
-            f"| {c['name']} | {_mb(m, 1)} | {_mb(m, 5)} | {_mb(m, 10)} "
-            f"| x{_get(m, 10)['median'] / _get(base, 10)['median']:.1f} |"
-        )
-    lines += ["", "### Total memory as PSS: shared pages counted once (lower is better)", ""]
-    lines += [
-        "| system | 1 session x 3 servers | 5 sessions | 10 sessions | 10 sessions vs 1 "
-        "| 10 sessions vs mcpod |",
-        "|---|---|---|---|---|---|",
-    ]
-    for c in rows:
-        if _missing(c, lines, 5) or "memory_pss_mb" not in c:
-            continue
-        m, base = c["memory_pss_mb"], mcpod["memory_pss_mb"]
-        lines.append(
-            f"| {c['name']} | {_mb(m, 1)} | {_mb(m, 5)} | {_mb(m, 10)} "
-            f"| x{_get(m, 10)['median'] / _get(m, 1)['median']:.2f} "
-            f"| x{_get(m, 10)['median'] / _get(base, 10)['median']:.1f} |"
-        )
+    lines += _memory_table(
+        rows, mcpod, "memory_mb", "Total memory: RSS of every process involved (lower is better)"
+    )
+    lines += _memory_table(
+        rows, mcpod, "memory_pss_mb", "Total memory as PSS: shared pages counted once (lower is "
+        "better)", against_one=True,
+    )  # fmt: skip
     lines += [
         "",
         "### Initial tools/list for the same 3 servers (lower is better; deterministic)",
@@ -204,6 +183,27 @@ def _table(
             value, base = block[key], mcpod.get(figure, {}).get(key)
             cells.append(f"{_cell(value, unit)} | {_ratio(value, base) if base else '-'}")
         lines.append(f"| {c['name']} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def _memory_table(
+    rows: list[dict[str, Any]], mcpod: dict[str, Any], key: str, title: str,
+    against_one: bool = False,
+) -> list[str]:  # fmt: skip
+    """1, 5 and 10 sessions of `key` (RSS or PSS), with 10 against 1 session if asked."""
+    extra = " 10 sessions vs 1 |" if against_one else ""
+    lines = ["", f"### {title}", "",
+             f"| system | 1 session x 3 servers | 5 sessions | 10 sessions |{extra} "
+             "10 sessions vs mcpod |", "|---|---|---|---|" + "---|" * (2 if against_one else 1)]  # fmt: skip
+    for c in rows:
+        if _missing(c, lines, 5 if against_one else 4) or key not in c:
+            continue
+        m, ten = c[key], _get(c[key], 10)["median"]
+        growth = f" x{ten / _get(m, 1)['median']:.2f} |" if against_one else ""
+        lines.append(
+            f"| {c['name']} | {_mb(m, 1)} | {_mb(m, 5)} | {_mb(m, 10)} |{growth} "
+            f"x{ten / _get(mcpod[key], 10)['median']:.1f} |"
+        )
     return lines
 
 
