@@ -74,6 +74,8 @@ class SemanticIndex:
         self._matrix: Any = np.zeros((0, DIMENSIONS), dtype=np.float32)
         self._words: list[str] = []  # the catalog's vocabulary, for `related_words`
         self._word_matrix: Any = np.zeros((0, DIMENSIONS), dtype=np.float32)
+        # The last query's vector: `mcpod_search` asks `search` and then `fits` of one query.
+        self._last_query: tuple[str, Any] | None = None
 
     @property
     def ready(self) -> bool:
@@ -127,14 +129,19 @@ class SemanticIndex:
                 related[word] = close
         return related
 
+    def _query_vector(self, query: str) -> Any:
+        if self._last_query is None or self._last_query[0] != query:
+            vector = self._np.asarray(self.model.encode(query), dtype=self._np.float32)
+            self._last_query = (query, vector)
+        return self._last_query[1]
+
     def search(
         self, query: str, limit: int, servers: set[str] | None = None
     ) -> list[tuple[Key, float]]:
         """The closest tools (among `servers`) and their cosines."""
         if not self._keys:
             return []
-        query_vector = self._np.asarray(self.model.encode(query), dtype=self._np.float32)
-        scores = self._matrix @ query_vector
+        scores = self._matrix @ self._query_vector(query)
         order = self._np.argsort(-scores)
         found = []
         for index in order:
