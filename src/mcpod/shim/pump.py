@@ -50,11 +50,11 @@ class Pump:
         """Until the client closes stdin and the daemon has answered what was in flight."""
         self._daemon_bytes(rest)
         while True:
-            watched = [STDIN, self._sock.fileno()] if self._stdin_open else [self._sock.fileno()]
-            ready, _, _ = select.select(watched, [], [])
+            daemon = self._sock.fileno()  # the same until a reconnect, below
+            ready, _, _ = select.select([STDIN, daemon] if self._stdin_open else [daemon], [], [])
             if STDIN in ready:
                 self._read_client()
-            if self._sock.fileno() not in ready:
+            if daemon not in ready:
                 continue
             try:
                 data = self._sock.recv(CHUNK)
