@@ -178,7 +178,7 @@ def with_semantic(catalog: Catalog) -> dict[str, Any] | None:
     index = SemanticIndex(model)
     docs, words = catalog.semantic_docs(), catalog.semantic_words()
     started = time.perf_counter()
-    missing = index.missing([*docs, *((("", word), word) for word in words)])
+    missing = index.missing(docs, words)
     for (digest, _), vector in zip(missing, index.embed([t for _, t in missing]), strict=True):
         index.add(digest, vector)
     index.rebuild(docs, words)

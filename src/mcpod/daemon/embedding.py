@@ -46,7 +46,7 @@ class Embedder:
     async def _update(self, index: SemanticIndex) -> None:
         docs = self._catalog.semantic_docs()
         words = self._catalog.semantic_words()  # cached like tools: by the hash of their text
-        missing = index.missing([*docs, *((("", word), word) for word in words)])
+        missing = index.missing(docs, words)
         if missing:
             saved = self._stored.load(digest for digest, _ in missing)
             for digest, blob in saved.items():

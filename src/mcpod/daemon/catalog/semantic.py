@@ -21,6 +21,7 @@ so it is a warning, not a refusal), never the held-out one.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -81,10 +82,12 @@ class SemanticIndex:
     def ready(self) -> bool:
         return bool(self._keys)
 
-    def missing(self, docs: Iterable[tuple[Key, str]]) -> list[tuple[str, str]]:
-        """(hash, text) of the documents with no vector yet."""
+    def missing(
+        self, docs: Iterable[tuple[Key, str]], words: Iterable[str] = ()
+    ) -> list[tuple[str, str]]:
+        """(hash, text) of the documents and vocabulary words with no vector yet."""
         seen: dict[str, str] = {}
-        for _, text in docs:
+        for text in itertools.chain((text for _, text in docs), words):
             digest = text_hash(text)
             if digest not in self.vectors:
                 seen[digest] = text
