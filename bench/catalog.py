@@ -169,21 +169,28 @@ def plain_bm25(catalog: Catalog) -> SearchIndex:
 
 
 def with_semantic(catalog: Catalog) -> dict[str, Any] | None:
-    """Give the catalog its semantic index (None when the extra is not installed)."""
-    from mcpod.daemon.catalog.semantic import SemanticIndex, load_model
+    """Give the catalog its semantic indexes, as the daemon would (None when the extra is
+    not installed): the multilingual model's, with the catalog's words, and the English
+    model's."""
+    from mcpod.daemon.catalog.semantic import SemanticIndex, load_english_model, load_model
 
-    model = load_model()
-    if model is None:
-        return None
-    index = SemanticIndex(model)
     docs, words = catalog.semantic_docs(), catalog.semantic_words()
-    started = time.perf_counter()
-    missing = index.missing(docs, words)
-    for (digest, _), vector in zip(missing, index.embed([t for _, t in missing]), strict=True):
-        index.add(digest, vector)
-    index.rebuild(docs, words)
-    catalog.semantic = index
-    return {"embed_s": time.perf_counter() - started, "tools": len(docs), "words": len(words)}
+    figures: dict[str, Any] = {"tools": len(docs), "words": len(words)}
+    for attribute, model, embedded_words in (
+        ("semantic", load_model(), words), ("english", load_english_model(), [])
+    ):  # fmt: skip
+        if model is None:
+            continue
+        index = SemanticIndex(model)
+        started = time.perf_counter()
+        missing = index.missing(docs, embedded_words)
+        for (digest, _), vector in zip(missing, index.embed([t for _, t in missing]), strict=True):
+            index.add(digest, vector)
+        index.rebuild(docs, embedded_words)
+        setattr(catalog, attribute, index)
+        figures[f"{attribute}_embed_s"] = time.perf_counter() - started
+        figures[f"{attribute}_model"] = model.model_id
+    return figures if catalog.semantic or catalog.english else None
 
 
 def latency(catalog: Catalog, queries: list[str], repeat: int) -> dict[str, float]:
@@ -249,12 +256,21 @@ def _semantic_figures(
     semantic = with_semantic(catalog)
     if semantic is None:
         return {"semantic": None}
-    return {
+    figures = {
         "semantic": semantic,
         "search_fused": latency(catalog, texts, 10),
         "heldout_by_kind_fused": quality_by_kind(catalog, heldout, fused=True) if heldout else {},
         "tuning_by_kind_fused": quality_by_kind(catalog, tuning, fused=True),
     }
+    english, catalog.english = catalog.english, None  # what the English model adds
+    if english is not None and catalog.semantic is not None:
+        figures["search_fused_multilingual"] = latency(catalog, texts, 10)
+        figures["heldout_by_kind_multilingual"] = (
+            quality_by_kind(catalog, heldout, fused=True) if heldout else {}
+        )
+        figures["tuning_by_kind_multilingual"] = quality_by_kind(catalog, tuning, fused=True)
+    catalog.english = english
+    return figures
 
 
 def render(r: dict[str, Any]) -> str:
@@ -287,10 +303,16 @@ def render(r: dict[str, Any]) -> str:
     lines += _by_kind(r, "tuning", "tuning set (queries_tuning.json: what search was tuned on)")
     if r.get("semantic"):
         s, f = r["semantic"], r["search_fused"]
-        lines += ["", f"Semantic index: {s['tools']} tools and {s.get('words', 0)} catalog words "
-                  f"embedded in {s['embed_s']:.1f} s "
+        lines += ["", f"Semantic indexes: {s['tools']} tools and {s.get('words', 0)} catalog "
+                  f"words embedded by {s.get('semantic_model', '-')} in "
+                  f"{s.get('semantic_embed_s', 0):.1f} s, the tools by "
+                  f"{s.get('english_model', '-')} in {s.get('english_embed_s', 0):.1f} s "
                   f"(once; cached in the state store by the daemon); fused search "
                   f"{f['p50_ms']:.2f} ms p50, {f['p99_ms']:.2f} ms p99."]  # fmt: skip
+        if r.get("search_fused_multilingual"):
+            m = r["search_fused_multilingual"]
+            lines[-1] += (f" With the multilingual model alone: {m['p50_ms']:.2f} ms p50, "
+                          f"{m['p99_ms']:.2f} ms p99.")  # fmt: skip
     misses = q["misses"] + r["quality_holdout"]["misses"]
     if misses:
         lines += ["", "Queries without a right answer in the top 5 (full search):"]
@@ -300,23 +322,27 @@ def render(r: dict[str, Any]) -> str:
 
 def _by_kind(r: dict[str, Any], which: str, label: str) -> list[str]:
     fused = r.get(f"{which}_by_kind_fused") or {}
+    alone = r.get(f"{which}_by_kind_multilingual") or {}
     lines = ["", f"| {label}, by kind | requests | lexical R@1 / R@5 / MRR | BM25F, no expansion R@5 / MRR "
-             "| plain BM25 R@5 / MRR | fused R@1 / R@5 / MRR | \"nothing fits\" said |",
-             "|---|---|---|---|---|---|---|"]  # fmt: skip
+             "| plain BM25 R@5 / MRR | fused, multilingual model only R@5 / MRR "
+             "| fused R@1 / R@5 / MRR | \"nothing fits\" said |",
+             "|---|---|---|---|---|---|---|---|"]  # fmt: skip
     for kind, row in r[f"{which}_by_kind"].items():
         mixed = fused.get(kind, {})
         said = f"{mixed['nothing_fits_said']:.0%}" if "nothing_fits_said" in mixed else "-"
         if row.get("unanswerable"):
-            lines.append(f"| {kind} | {row['n']} | - | - | - | - | {said} |")
+            lines.append(f"| {kind} | {row['n']} | - | - | - | - | - | {said} |")
             continue
         plain = r[f"{which}_by_kind_plain"][kind]
         bm25 = r[f"{which}_by_kind_bm25"][kind]
         both = (f"{mixed['recall@1']:.2f} / {mixed['recall@5']:.2f} / {mixed['mrr@10']:.3f}"
                 if "recall@5" in mixed else "(no semantic extra)")  # fmt: skip
+        one = alone.get(kind, {})
+        one_text = f"{one['recall@5']:.2f} / {one['mrr@10']:.3f}" if "recall@5" in one else "-"
         lines.append(
             f"| {kind} | {row['n']} | {row['recall@1']:.2f} / {row['recall@5']:.2f} / "
             f"{row['mrr@10']:.3f} | {plain['recall@5']:.2f} / {plain['mrr@10']:.3f} "
-            f"| {bm25['recall@5']:.2f} / {bm25['mrr@10']:.3f} | {both} | {said} |"
+            f"| {bm25['recall@5']:.2f} / {bm25['mrr@10']:.3f} | {one_text} | {both} | {said} |"
         )
     return lines
 

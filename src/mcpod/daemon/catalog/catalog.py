@@ -21,13 +21,17 @@ from mcpod.daemon.catalog.search import (
     Document,
     Hit,
     SearchIndex,
+    known_share,
     plain_words,
     tokenize,
     unknown_words,
 )
 from mcpod.daemon.catalog.semantic import (
     CANDIDATES,
+    ENGLISH_KNOWN_SHARE,
     NOTHING_FITS_BELOW,
+    ONE_MODEL_WEIGHT,
+    WITH_ENGLISH_WEIGHTS,
     Key,
     SemanticIndex,
     fuse,
@@ -94,7 +98,10 @@ class Catalog:
         self._views: dict[frozenset[str], View] = {}
         self._index: SearchIndex | None = None
         self._server_index: SearchIndex | None = None
-        self.semantic: SemanticIndex | None = None  # set by the daemon when the extra is there
+        # Set by the daemon when the extra is there: the multilingual model's index, and
+        # the English model's (see `semantic.py`).
+        self.semantic: SemanticIndex | None = None
+        self.english: SemanticIndex | None = None
         self.semantic_stale = True  # the semantic index lags the entries (see `semantic_docs`)
 
     # -- building ------------------------------------------------------------------------
@@ -295,15 +302,36 @@ class Catalog:
         return docs
 
     def search(self, query: str, limit: int, servers: set[str] | None = None) -> list[Hit]:
-        """Ranked tools: lexical, fused with the semantic ranking when there is one."""
-        semantic = self.semantic
-        if semantic is None or not semantic.ready:
+        """Ranked tools: lexical, fused with the semantic rankings when there are any."""
+        multilingual = self.semantic if self.semantic is not None and self.semantic.ready else None
+        english = self.english if self.english is not None and self.english.ready else None
+        if english is not None and not self._in_english(query):
+            english = None
+        if multilingual is None and english is None:
             return self.lexical(query, limit, servers)
-        related = semantic.related_words(unknown_words(query, self.index.postings))
+        related = {}
+        if multilingual is not None:
+            related = multilingual.related_words(unknown_words(query, self.index.postings))
         found = self.lexical(query, CANDIDATES, servers, related=related)
         lexical = [((h.server, h.tool), h.score) for h in found]
-        close = semantic.search(query, CANDIDATES, servers)
-        return [Hit(server, tool, score) for (server, tool), score in fuse(lexical, close, limit)]
+        rankings = []
+        if multilingual is not None and english is not None:
+            for weight, index in zip(WITH_ENGLISH_WEIGHTS, (multilingual, english), strict=True):
+                rankings.append((weight, index.search(query, CANDIDATES, servers)))
+        else:
+            alone = multilingual or english
+            assert alone is not None
+            rankings.append((ONE_MODEL_WEIGHT, alone.search(query, CANDIDATES, servers)))
+        fused = fuse(lexical, rankings, limit)
+        return [Hit(server, tool, score) for (server, tool), score in fused]
+
+    def _in_english(self, query: str) -> bool:
+        """Is `query` a request the English model can read? ASCII, and mostly words the
+        tools use (a request in Spanish or German is ASCII too, but not in their words).
+        On the tuning sets this tells 95% of the requests apart; on a small catalog, whose
+        tools use few words, it says no more often: then the multilingual model ranks alone,
+        as it does for any request when the English model is not there."""
+        return query.isascii() and known_share(query, self.index.postings) >= ENGLISH_KNOWN_SHARE
 
     def fits(self, query: str, servers: set[str] | None = None) -> bool | None:
         """Does any tool fit `query` well? None when that cannot be told (no semantic

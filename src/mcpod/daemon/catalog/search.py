@@ -181,6 +181,19 @@ def unknown_words(query: str, vocabulary: Container[str]) -> list[str]:
     return list(dict.fromkeys(words))
 
 
+def known_share(query: str, vocabulary: Container[str]) -> float:
+    """The share of the query's words (stopwords and numbers aside) that tools use: low
+    for a request in another language, even one in Latin letters."""
+    words = [
+        word for word in _ANY_WORD.findall(query.lower())
+        if len(word) >= 2 and word not in STOPWORDS and not word.isdigit()
+    ]  # fmt: skip
+    if not words:
+        return 1.0
+    unknown = set(unknown_words(query, vocabulary))
+    return 1.0 - sum(word in unknown for word in words) / len(words)
+
+
 @dataclass
 class Document:
     key: tuple[str, str]  # (server, tool)

@@ -41,10 +41,14 @@ def test_lexical_search_on_the_held_out_set_beats_plain_bm25_clearly() -> None:
 
 
 def test_fused_search_on_the_held_out_set(monkeypatch: pytest.MonkeyPatch) -> None:
-    """With the semantic extra (a dev dependency): the real model, the whole catalog."""
+    """With the semantic extra (a dev dependency): the real models, the whole catalog."""
     monkeypatch.setenv("MCPOD_SEMANTIC", "on")
     catalog = load_catalog()
     assert with_semantic(catalog) is not None
+    assert catalog.semantic is not None and catalog.english is not None
     fused = quality(catalog, heldout(), fused=True)
-    assert fused["recall@5"] >= 0.81 and fused["mrr@10"] >= 0.66
+    assert fused["recall@5"] >= 0.81 and fused["mrr@10"] >= 0.70
     assert fused["recall@5"] > quality(catalog, heldout())["recall@5"]
+    catalog.english = None  # what the English model adds to the multilingual one
+    alone = quality(catalog, heldout(), fused=True)
+    assert fused["mrr@10"] >= alone["mrr@10"] + 0.02

@@ -10,7 +10,12 @@ import pytest
 
 from mcpod.config import ServerConfig
 from mcpod.daemon.catalog import Catalog
-from mcpod.daemon.catalog.semantic import SemanticIndex, fuse, load_model
+from mcpod.daemon.catalog.semantic import (
+    SemanticIndex,
+    fuse,
+    load_english_model,
+    load_model,
+)
 from mcpod.daemon.embedding import Embedder
 from mcpod.daemon.store import Store
 
@@ -35,12 +40,13 @@ def catalog() -> Catalog:
 
 
 def ready(found: Catalog, store: Store) -> Embedder:
+    """Both models' indexes, made as the daemon's embedder makes them."""
     embedder = Embedder(found, store.embeddings)
-    model = load_model()
-    assert model is not None, "the semantic extra is installed in the dev environment"
-    index = SemanticIndex(model)
-    anyio.run(embedder._update, index)
-    found.semantic = index
+    multilingual, english = load_model(), load_english_model()
+    assert multilingual is not None and english is not None, "the extra is a dev dependency"
+    found.semantic, found.english = SemanticIndex(multilingual), SemanticIndex(english)
+    anyio.run(embedder.update, found.semantic)
+    anyio.run(lambda: embedder.update(found.english, with_words=False))  # type: ignore[arg-type]
     return embedder
 
 
@@ -73,7 +79,8 @@ def test_unknown_query_words_reach_related_catalog_words_in_any_language(
 def test_a_restart_recomputes_no_vector(tmp_path: Path) -> None:
     store = Store(tmp_path / "state.db")
     first = ready(catalog(), store)
-    vectors = len(TOOLS_COUNTED) + len(catalog().semantic_words())  # tools, then words
+    # Each model's vector of each tool, and the multilingual model's of each catalog word.
+    vectors = 2 * len(TOOLS_COUNTED) + len(catalog().semantic_words())
     assert first.computed == vectors and store.embeddings.count() == vectors
     store.close()
     again = Store(tmp_path / "state.db")
@@ -86,26 +93,45 @@ def test_without_the_extra_search_is_lexical_and_fits_cannot_tell(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("MCPOD_SEMANTIC", "off")
-    assert load_model() is None
+    assert load_model() is None and load_english_model() is None
     found = catalog()
     assert found.semantic is None
     assert found.search("send email", 1)[0].tool == "send_email"
     assert found.fits("bake a chocolate cake") is None
 
 
+def test_the_english_model_ranks_english_requests_only(tmp_path: Path) -> None:
+    found = catalog()
+    store = Store(tmp_path / "state.db")
+    ready(found, store)
+    multilingual = found.semantic
+    found.semantic = None  # the English model alone: what it changes is visible
+    # English: ASCII, and most of its words are the tools' own.
+    english = found.search("record the changes in my repository", 3)
+    assert english[0].tool == "git_commit"
+    assert english != found.lexical("record the changes in my repository", 3), "it joined"
+    for other in ("¿qué tiempo hará mañana en Madrid?", "Zeig mir den Wetterbericht fur Berlin"):
+        assert found.search(other, 3) == found.lexical(other, 3), f"not English: {other}"
+    found.semantic = multilingual
+    assert found.search("Zeig mir den Wetterbericht fur Berlin", 1)[0].tool == "get_forecast"
+    store.close()
+
+
 def test_fusion_rewards_agreement_and_keeps_a_clear_winner() -> None:
     a, b, c, d = ("s", "a"), ("s", "b"), ("s", "c"), ("s", "d")
-    fused = [
-        key for key, _ in fuse([(a, 9.0), (b, 8.0), (c, 1.0)], [(b, 0.5), (c, 0.4), (a, 0.1)], 3)
-    ]
-    assert fused[0] == b, "close second and first beats first and last"
+
+    def fused(lexical: list[tuple[tuple[str, str], float]], *semantic: object) -> list[object]:
+        rankings = [(0.4 / len(semantic), ranking) for ranking in semantic]
+        return [key for key, _ in fuse(lexical, rankings, 4)]  # type: ignore[arg-type]
+
+    sem = [(b, 0.5), (c, 0.4), (a, 0.1)]
+    assert fused([(a, 9.0), (b, 8.0), (c, 1.0)], sem)[0] == b, "close second and first wins"
     # A tool far ahead lexically stays ahead of one both rankings find middling.
-    fused = [
-        key
-        for key, _ in fuse(
-            [(a, 10.0), (b, 2.0), (c, 1.0)], [(b, 0.30), (a, 0.29), (c, 0.28), (d, 0.1)], 4
-        )
-    ]
-    assert fused[0] == a
-    assert len(fuse([(a, 1.0)], [(b, 0.5)], 1)) == 1
-    assert fuse([], [(b, 0.5), (c, 0.5)], 2)[0][0] in (b, c), "equal cosines: no division by zero"
+    middling = [(b, 0.30), (a, 0.29), (c, 0.28), (d, 0.1)]
+    assert fused([(a, 10.0), (b, 2.0), (c, 1.0)], middling)[0] == a
+    # Two models that agree outvote the lexical first place.
+    assert fused([(a, 10.0), (b, 9.0), (c, 1.0)], sem, sem)[0] == b
+    assert len(fuse([(a, 1.0)], [(0.4, [(b, 0.5)])], 1)) == 1
+    equal = fuse([], [(0.4, [(b, 0.5), (c, 0.5)])], 2)
+    assert equal[0][0] in (b, c), "equal cosines: no division by zero"
+    assert fuse([(a, 1.0)], [], 1) == [(a, 1.0)], "no model: lexical alone, whole weight"
