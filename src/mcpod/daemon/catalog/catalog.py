@@ -314,14 +314,12 @@ class Catalog:
             related = multilingual.related_words(unknown_words(query, self.index.postings))
         found = self.lexical(query, CANDIDATES, servers, related=related)
         lexical = [((h.server, h.tool), h.score) for h in found]
-        rankings = []
-        if multilingual is not None and english is not None:
-            for weight, index in zip(WITH_ENGLISH_WEIGHTS, (multilingual, english), strict=True):
-                rankings.append((weight, index.search(query, CANDIDATES, servers)))
-        else:
-            alone = multilingual or english
-            assert alone is not None
-            rankings.append((ONE_MODEL_WEIGHT, alone.search(query, CANDIDATES, servers)))
+        models = [index for index in (multilingual, english) if index is not None]
+        weights = WITH_ENGLISH_WEIGHTS if len(models) == 2 else (ONE_MODEL_WEIGHT,)
+        rankings = [
+            (weight, index.search(query, CANDIDATES, servers))
+            for weight, index in zip(weights, models, strict=True)
+        ]
         fused = fuse(lexical, rankings, limit)
         return [Hit(server, tool, score) for (server, tool), score in fused]
 

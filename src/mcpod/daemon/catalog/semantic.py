@@ -73,7 +73,8 @@ class Multilingual:
 
 
 def semantic_enabled() -> bool:
-    """False when `MCPOD_SEMANTIC=off`; then the BLAS threads are capped before numpy loads."""
+    """False when `MCPOD_SEMANTIC=off`. Else BLAS is capped at one thread first (it must
+    be set before numpy loads its BLAS)."""
     if os.environ.get("MCPOD_SEMANTIC", "").lower() in ("off", "0", "no"):
         return False
     for var in THREAD_VARS:
