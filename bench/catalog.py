@@ -6,8 +6,10 @@ servers with 2,013 tools (11 servers list their tools by name only). It is loade
 persisted upstream lists would be, then:
   1. tokens of the initial tools/list, `lazy` (meta-tools) vs `all` (every tool);
   2. search latency p50/p99, for whole queries and for every keystroke prefix of them;
-  3. search quality on bench/data/queries.json (50 requests a developer would type, each
-     with every tool that answers it): recall@1, recall@5 and MRR.
+  3. search quality (recall@1, recall@5, MRR@10 and "nothing fits" per kind of request) on
+     the held-out set `queries_heldout.json` (the only one that gates quality) and the
+     tuning set `queries_tuning.json`: lexical, plain BM25, and, with the semantic extra,
+     fused with the multilingual model alone and with both models.
 """
 
 from __future__ import annotations

@@ -77,3 +77,15 @@ def test_files_that_are_not_upstreams_are_refused(
         assert minilm.load(tmp_path) is None
     assert "not the upstream all-MiniLM-L6-v2 file" in caplog.text
     assert minilm.load(tmp_path / "nowhere") is None
+
+
+def test_without_a_package_that_carries_the_model_there_is_no_english_model(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from mcpod.daemon.catalog.semantic import load_english_model, load_model
+
+    monkeypatch.setenv("MCPOD_SEMANTIC", "on")
+    monkeypatch.setattr(minilm, "PACKAGES", (("no_such_package_here", "model_files"),))
+    assert minilm.model_dir() is None
+    assert load_english_model() is None
+    assert load_model() is not None, "the multilingual model does not depend on it"
