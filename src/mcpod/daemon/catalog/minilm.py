@@ -9,7 +9,7 @@ The weights are read from a package on the registry that carries the original fi
 that of the upstream revision 1110a243 (`WEIGHTS_SHA256`, `VOCAB_SHA256`): nothing is
 downloaded, and a changed file is refused, not run. The forward pass is a plain BERT
 encoder (6 layers, 384-d, 12 heads, exact GELU, mean pooling, L2-normalised), the
-tokenizer BERT's uncased WordPiece, both here in ~150 lines, so neither torch nor
+tokenizer BERT's uncased WordPiece, both here in ~250 lines, so neither torch nor
 `tokenizers` is needed.
 """
 
