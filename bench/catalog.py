@@ -171,27 +171,33 @@ def plain_bm25(catalog: Catalog) -> SearchIndex:
 
 
 def with_semantic(catalog: Catalog) -> dict[str, Any] | None:
-    """Give the catalog its semantic indexes, as the daemon would (None when the extra is
-    not installed): the multilingual model's, with the catalog's words, and the English
-    model's."""
-    from mcpod.daemon.catalog.semantic import SemanticIndex, load_english_model, load_model
+    """Give the catalog its semantic indexes, by the daemon's own embedder and models
+    (None when the extra is not installed); the vectors go to a throwaway state store."""
+    import tempfile
 
-    docs, words = catalog.semantic_docs(), catalog.semantic_words()
-    figures: dict[str, Any] = {"tools": len(docs), "words": len(words)}
-    for attribute, model, embedded_words in (
-        ("semantic", load_model(), words), ("english", load_english_model(), [])
-    ):  # fmt: skip
-        if model is None:
-            continue
-        index = SemanticIndex(model)
-        started = time.perf_counter()
-        missing = index.missing(docs, embedded_words)
-        for (digest, _), vector in zip(missing, index.embed([t for _, t in missing]), strict=True):
-            index.add(digest, vector)
-        index.rebuild(docs, embedded_words)
-        setattr(catalog, attribute, index)
-        figures[f"{attribute}_embed_s"] = time.perf_counter() - started
-        figures[f"{attribute}_model"] = model.model_id
+    import anyio
+
+    from mcpod.daemon.catalog.semantic import SemanticIndex
+    from mcpod.daemon.embedding import MODELS, Embedder
+    from mcpod.daemon.store import Store
+
+    figures: dict[str, Any] = {
+        "tools": len(catalog.semantic_docs()), "words": len(catalog.semantic_words())
+    }  # fmt: skip
+    with tempfile.TemporaryDirectory() as scratch:
+        store = Store(Path(scratch) / "state.db")
+        embedder = Embedder(catalog, store.embeddings)
+        for attribute, load, with_words in MODELS:
+            model = load()
+            if model is None:
+                continue
+            index = SemanticIndex(model)
+            started = time.perf_counter()
+            anyio.run(lambda i=index, w=with_words: embedder.update(i, with_words=w))
+            setattr(catalog, attribute, index)
+            figures[f"{attribute}_embed_s"] = time.perf_counter() - started
+            figures[f"{attribute}_model"] = model.model_id
+        store.close()
     return figures if catalog.semantic or catalog.english else None
 
 

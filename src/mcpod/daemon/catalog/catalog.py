@@ -305,16 +305,17 @@ class Catalog:
         """Ranked tools: lexical, fused with the semantic rankings when there are any."""
         multilingual = self.semantic if self.semantic is not None and self.semantic.ready else None
         english = self.english if self.english is not None and self.english.ready else None
-        if english is not None and not self._in_english(query):
-            english = None
         if multilingual is None and english is None:
             return self.lexical(query, limit, servers)
-        related = {}
-        if multilingual is not None:
-            related = multilingual.related_words(unknown_words(query, self.index.postings))
+        unknown = unknown_words(query, self.index.postings)  # for both uses below
+        if english is not None and not _in_english(query, unknown):
+            english = None
+        models = [index for index in (multilingual, english) if index is not None]
+        if not models:  # the English model alone, and a request it cannot read
+            return self.lexical(query, limit, servers)
+        related = multilingual.related_words(unknown) if multilingual is not None else {}
         found = self.lexical(query, CANDIDATES, servers, related=related)
         lexical = [((h.server, h.tool), h.score) for h in found]
-        models = [index for index in (multilingual, english) if index is not None]
         weights = WITH_ENGLISH_WEIGHTS if len(models) == 2 else (ONE_MODEL_WEIGHT,)
         rankings = [
             (weight, index.search(query, CANDIDATES, servers))
@@ -322,14 +323,6 @@ class Catalog:
         ]
         fused = fuse(lexical, rankings, limit)
         return [Hit(server, tool, score) for (server, tool), score in fused]
-
-    def _in_english(self, query: str) -> bool:
-        """Is `query` a request the English model can read? ASCII, and mostly words the
-        tools use (a request in Spanish or German is ASCII too, but not in their words).
-        On the tuning sets this tells 95% of the requests apart; on a small catalog, whose
-        tools use few words, it says no more often: then the multilingual model ranks alone,
-        as it does for any request when the English model is not there."""
-        return query.isascii() and known_share(query, self.index.postings) >= ENGLISH_KNOWN_SHARE
 
     def fits(self, query: str, servers: set[str] | None = None) -> bool | None:
         """Does any tool fit `query` well? None when that cannot be told (no semantic
@@ -362,6 +355,15 @@ class Catalog:
         if entry is None:
             return None
         return next((t for t in entry.lists["tools"] if t.get("name") == name), None)
+
+
+def _in_english(query: str, unknown: Sequence[str]) -> bool:
+    """Is `query` a request the English model can read? ASCII, and mostly words the
+    tools use (a request in Spanish or German is ASCII too, but not in their words).
+    On the tuning sets this tells 95% of the requests apart; on a small catalog, whose
+    tools use few words, it says no more often: then the multilingual model ranks alone,
+    as it does for any request when the English model is not there."""
+    return query.isascii() and known_share(query, unknown) >= ENGLISH_KNOWN_SHARE
 
 
 def _renamed(server: str, items: list[dict[str, Any]]) -> list[dict[str, Any]]:

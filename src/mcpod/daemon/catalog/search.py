@@ -16,7 +16,7 @@ import itertools
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Container, Iterable, Mapping, Sequence
+from collections.abc import Collection, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 K1 = 1.2
@@ -181,16 +181,15 @@ def unknown_words(query: str, vocabulary: Container[str]) -> list[str]:
     return list(dict.fromkeys(words))
 
 
-def known_share(query: str, vocabulary: Container[str]) -> float:
-    """The share of the query's words (stopwords and numbers aside) that tools use: low
-    for a request in another language, even one in Latin letters."""
+def known_share(query: str, unknown: Collection[str]) -> float:
+    """The share of the query's words (stopwords and numbers aside) that tools use, given
+    its `unknown_words`: low for a request in another language, even in Latin letters."""
     words = [
         word for word in _ANY_WORD.findall(query.lower())
         if len(word) >= 2 and word not in STOPWORDS and not word.isdigit()
     ]  # fmt: skip
     if not words:
         return 1.0
-    unknown = set(unknown_words(query, vocabulary))
     return 1.0 - sum(word in unknown for word in words) / len(words)
 
 

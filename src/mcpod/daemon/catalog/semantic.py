@@ -95,15 +95,9 @@ def load_model() -> Encoder | None:
 
 def load_english_model() -> Encoder | None:
     """The English model, or None (not installed, turned off, or its files not upstream's)."""
-    if not semantic_enabled():
-        return None
-    try:
-        import numpy  # noqa: F401  (the forward pass is numpy's)
-    except ImportError:
-        return None
     from mcpod.daemon.catalog import minilm
 
-    return minilm.load()
+    return minilm.load() if semantic_enabled() else None
 
 
 def tool_text(server_title: str, server_description: str, tool: dict[str, Any]) -> str:
@@ -125,12 +119,11 @@ class SemanticIndex:
 
         self._np = np
         self.model = model
-        self._dimensions = model.dimensions
         self.vectors: dict[str, Any] = {}  # text hash -> vector
         self._keys: list[Key] = []
-        self._matrix: Any = np.zeros((0, model.dimensions), dtype=np.float32)
+        self._matrix: Any = self._stack([])
         self._words: list[str] = []  # the catalog's vocabulary, for `related_words`
-        self._word_matrix: Any = np.zeros((0, model.dimensions), dtype=np.float32)
+        self._word_matrix: Any = self._stack([])
         # The last query's vector: `mcpod_search` asks `search` and then `fits` of one query.
         self._last_query: tuple[str, Any] | None = None
 
@@ -180,7 +173,7 @@ class SemanticIndex:
 
     def _stack(self, rows: list[Any]) -> Any:
         if not rows:
-            return self._np.zeros((0, self._dimensions), self._np.float32)
+            return self._np.zeros((0, self.model.dimensions), self._np.float32)
         return self._np.vstack(rows)
 
     def related_words(self, words: Sequence[str]) -> dict[str, list[str]]:
